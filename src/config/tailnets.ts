@@ -1,0 +1,25 @@
+/**
+ * The tailnets environments live on. A tailnet has exactly one policy document; several
+ * environments may share one (canary and production do).
+ */
+export interface TailnetConfig {
+  /** Key environments refer to (`EnvironmentConfig.tailnet.tailnet`); names the policy file. */
+  readonly name: string;
+  /** People who administer the tailnet; they own every tag (`group:<name>`). */
+  readonly admins: { readonly group: string; readonly members: readonly string[] };
+  /** Operators who may SSH into the VMs as `admin` for diagnostics. */
+  readonly operations: { readonly group: string; readonly members: readonly string[] };
+}
+
+export const TAILNETS: readonly TailnetConfig[] = [
+  {
+    name: 'tuist-staging',
+    admins: { group: 'group:tuist-admins', members: ['platform@tuist.dev'] },
+    operations: { group: 'group:tuist-ops', members: ['oncall@tuist.dev'] },
+  },
+  {
+    name: 'tuist',
+    admins: { group: 'group:tuist-admins', members: ['platform@tuist.dev'] },
+    operations: { group: 'group:tuist-ops', members: ['oncall@tuist.dev'] },
+  },
+];

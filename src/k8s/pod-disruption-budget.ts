@@ -1,0 +1,26 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+
+export interface ProcessorDisruptionBudgetProps {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  /** Labels of the pods it protects: the Deployment's selector. */
+  readonly selector: Record<string, string>;
+  readonly maxUnavailable: number;
+}
+
+/** A PodDisruptionBudget that keeps voluntary evictions (drains) to `maxUnavailable` pods. */
+export class ProcessorDisruptionBudget extends Construct {
+  readonly resource: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: ProcessorDisruptionBudgetProps) {
+    super(scope, id);
+    this.resource = new k8s.KubePodDisruptionBudget(this, 'Resource', {
+      metadata: { name: props.name, labels: props.labels },
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(props.maxUnavailable),
+        selector: { matchLabels: props.selector },
+      },
+    });
+  }
+}

@@ -1,0 +1,41 @@
+/** Building blocks shared by the processor Deployments. */
+import { k8s } from 'cdk8s-plus-28';
+import type { Resources } from '../config/types';
+
+/** The processors' PromEx metrics port, scraped by Prometheus (in the VMs, over the tailnet). */
+export const METRICS_PORT = 9091;
+
+export function resourceRequirements(resources: Resources): k8s.ResourceRequirements {
+  return {
+    requests: {
+      cpu: k8s.Quantity.fromString(resources.requests.cpu),
+      memory: k8s.Quantity.fromString(resources.requests.memory),
+    },
+    limits: {
+      cpu: k8s.Quantity.fromString(resources.limits.cpu),
+      memory: k8s.Quantity.fromString(resources.limits.memory),
+    },
+  };
+}
+
+export function prometheusScrapeAnnotations(port: number): Record<string, string> {
+  return {
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/port': String(port),
+    'prometheus.io/path': '/metrics',
+  };
+}
+
+export function literalEnv(name: string, value: string): k8s.EnvVar {
+  return { name, value };
+}
+
+/** An env var from a key of a Secret: how every credential reaches a container. */
+export function secretEnv(name: string, secretName: string, key: string): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
+}
+
+/** An env var from the Downward API, e.g. `metadata.name`. */
+export function fieldEnv(name: string, fieldPath: string): k8s.EnvVar {
+  return { name, valueFrom: { fieldRef: { fieldPath } } };
+}

@@ -1,0 +1,28 @@
+/**
+ * The main job's pure core: from the validated model to every generated artifact, in memory.
+ * Writing (and checking freshness of) `dist/` happens elsewhere, from this result.
+ */
+import type { Model } from '../config/load';
+import { type EnvironmentManifests, synthesizeEnvironment } from './manifests';
+import { type FileTree } from './output-tree';
+import { renderEnvironmentManifests } from './render';
+
+export interface Build {
+  readonly model: Model;
+  readonly environments: readonly EnvironmentManifests[];
+  /** Every file of `dist/`, keyed by path relative to it. */
+  readonly files: FileTree;
+}
+
+export function build(model: Model): Build {
+  const environments = model.environments.map(synthesizeEnvironment);
+  const files = new Map<string, string>();
+  for (const manifests of environments) {
+    for (const [file, content] of renderEnvironmentManifests(manifests)) files.set(file, content);
+  }
+  return { model, environments, files: sortedTree(files) };
+}
+
+function sortedTree(files: Map<string, string>): FileTree {
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

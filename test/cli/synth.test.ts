@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../src/cli/synth';
+import { ConfigError } from '../../src/config/load';
+import { readTree } from '../../src/synth/output-tree';
+import { ENVIRONMENTS, TAILNETS, canary, staging, variant } from '../fixtures';
+import type { EnvironmentConfig } from '../../src/config/types';
+
+function context(environments: readonly EnvironmentConfig[] = ENVIRONMENTS) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) } };
+}
+
+describe('synth command', () => {
+  let dir: string;
+  beforeEach(() => { dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synth-')), 'dist'); });
+
+  test('writes every environment and prints a summary', () => {
+    const { out, ctx } = context();
+    expect(main(['--out', dir], ctx)).toBe(0);
+    expect(out.join('\n')).toMatch(/staging\s+tuist-staging\s+.*tuist-pg-pooler-staging \(tag:tuist-k8s-staging\)/);
+    expect([...readTree(dir).keys()]).toEqual(expect.arrayContaining(['staging/pooler.tuist-pg-pooler-rw.yaml', 'production/deployment.tuist-xcresult-processor.yaml']));
+  });
+
+  test('fails on a bad configuration, naming environment and field, and leaves the previous dist/ untouched', () => {
+    main(['--out', dir, '-q'], context().ctx);
+    const before = readTree(dir);
+    const broken = ENVIRONMENTS.map((e) => (e.name === 'canary' ? variant(canary, (d) => { d.xcresultProcessor.image.tag = 'latest'; }) : e));
+    expect(() => main(['--out', dir], context(broken).ctx)).toThrow(ConfigError);
+    expect(() => main(['--out', dir], context(broken).ctx)).toThrow(/environment "canary", xcresultProcessor.image.tag: "latest" is a floating tag/);
+    expect(readTree(dir)).toEqual(before);
+  });
+
+  test('--check fails on a stale dist/ and says how to fix it', () => {
+    main(['--out', dir, '-q'], context().ctx);
+    fs.writeFileSync(path.join(dir, 'staging', 'pooler.tuist-pg-pooler-rw.yaml'), 'edited by hand\n');
+    const { err, ctx } = context();
+    expect(main(['--out', dir, '--check'], ctx)).toBe(1);
+    expect(err.join('\n')).toMatch(/is stale[\s\S]*changed: .*staging\/pooler.tuist-pg-pooler-rw.yaml[\s\S]*Fix: run `npm run synth`/);
+  });
+
+  test('--check passes on a fresh dist/', () => {
+    main(['--out', dir, '-q'], context().ctx);
+    expect(main(['--out', dir, '--check'], context().ctx)).toBe(0);
+  });
+
+  test('rejects unknown options', () => {
+    expect(() => main(['--bogus'], context().ctx)).toThrow(/Unknown option '--bogus'/);
+  });
+
+  test('synthesizes a configuration variant without touching other environments', () => {
+    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; });
+    const { ctx } = context([env]);
+    expect(main(['--out', dir, '-q'], ctx)).toBe(0);
+    expect([...readTree(dir).keys()].every((f) => f.startsWith('staging/'))).toBe(true);
+  });
+});

@@ -1,0 +1,144 @@
+import { ConfigError, loadModel } from '../../src/config/load';
+import { validateEnvironments } from '../../src/config/validate';
+import { type DeepMutable, ENVIRONMENTS, TAILNETS, canary, production, staging, variant } from '../fixtures';
+import type { EnvironmentConfig } from '../../src/config/types';
+
+/** Problems of `envs` (the committed ones with `changed` swapped in). */
+function problemsOf(changed: EnvironmentConfig): string[] {
+  const envs = ENVIRONMENTS.map((e) => (e.name === changed.name ? changed : e));
+  return validateEnvironments(envs, TAILNETS).map((p) => `${p.environment} ${p.path}: ${p.message}`);
+}
+
+function expectOnly(base: EnvironmentConfig, mutate: (d: DeepMutable<EnvironmentConfig>) => void, path: string, message: RegExp): void {
+  const problems = problemsOf(variant(base, mutate));
+  expect(problems).toHaveLength(1);
+  expect(problems[0]).toContain(`${base.name} ${path}:`);
+  expect(problems[0]).toMatch(message);
+}
+
+describe('configuration validation', () => {
+  test('the committed environments are valid', () => {
+    expect(validateEnvironments(ENVIRONMENTS, TAILNETS)).toEqual([]);
+  });
+
+  test('fails when the pooler hostname is not one DNS label', () => {
+    expectOnly(staging, (d) => { (d.pooler.tailnetExposure as any).hostname = 'tuist.pg.pooler-staging'; }, 'pooler.tailnetExposure.hostname', /not one DNS label/);
+  });
+
+  test('fails when the pooler hostname is longer than 63 characters', () => {
+    expectOnly(staging, (d) => { (d.pooler.tailnetExposure as any).hostname = `${'a'.repeat(56)}-staging`; }, 'pooler.tailnetExposure.hostname', /at most 63 characters/);
+  });
+
+  test('fails when the pooler hostname belongs to another environment', () => {
+    const problems = problemsOf(variant(canary, (d) => { (d.pooler.tailnetExposure as any).hostname = 'tuist-pg-pooler-production'; }));
+    expect(problems.join('\n')).toMatch(/canary pooler.tailnetExposure.hostname: "tuist-pg-pooler-production" does not belong to environment "canary"/);
+  });
+
+  test('fails when canary\'s proxy carries the production tag (the reference deployment\'s mistake)', () => {
+    expectOnly(canary, (d) => { (d.pooler.tailnetExposure as any).tags = ['tag:tuist-k8s-production']; }, 'pooler.tailnetExposure.tags[0]', /belongs to another environment; this environment's tags end in "-canary"/);
+  });
+
+  test('fails when a tag has a space or bad syntax', () => {
+    expectOnly(staging, (d) => { d.tailnet.vmTag = 'tag: tuist-macmini-staging'; }, 'tailnet.vmTag', /not a Tailscale tag/);
+    expectOnly(staging, (d) => { d.tailnet.vmTag = 'tuist-macmini-staging'; }, 'tailnet.vmTag', /not a Tailscale tag/);
+    expectOnly(staging, (d) => { d.tailnet.vmTag = 'tag:9tuist-staging'; }, 'tailnet.vmTag', /not a Tailscale tag/);
+  });
+
+  test('fails when the proxy tag is not the environment\'s cluster tag', () => {
+    expectOnly(staging, (d) => { (d.pooler.tailnetExposure as any).tags = ['tag:tuist-macmini-staging']; }, 'pooler.tailnetExposure.tags[0]', /not the environment's cluster tag/);
+  });
+
+  test('fails when an image tag floats', () => {
+    expectOnly(staging, (d) => { d.processor.image.tag = 'latest'; }, 'processor.image.tag', /floating tag/);
+    expectOnly(staging, (d) => { d.xcresultProcessor.image.tag = ''; }, 'xcresultProcessor.image.tag', /floating tag/);
+  });
+
+  test('fails when canary or production images are not semver or a digest', () => {
+    expectOnly(production, (d) => { d.xcresultProcessor.image.tag = 'c6d08f92'; }, 'xcresultProcessor.image.tag', /neither a semver release nor an sha256 digest, which production requires/);
+    expectOnly(canary, (d) => { d.processor.image.tag = 'c6d08f92'; }, 'processor.image.tag', /which canary requires/);
+  });
+
+  test('accepts a digest in production', () => {
+    expect(problemsOf(variant(production, (d) => { d.processor.image.tag = `sha256:${'a'.repeat(64)}`; }))).toEqual([]);
+  });
+
+  test('fails when production runs fewer than two poolers', () => {
+    expectOnly(production, (d) => { d.pooler.instances = 1; }, 'pooler.instances', /production runs at least 2/);
+  });
+
+  test('fails when a PgBouncer parameter is not on CNPG\'s allow-list', () => {
+    expectOnly(staging, (d) => { (d.pooler.parameters as any).listen_port = '6432'; }, 'pooler.parameters.listen_port', /not on CNPG's PgBouncer allow-list/);
+  });
+
+  test('fails when a PgBouncer parameter is not a string', () => {
+    expectOnly(staging, (d) => { (d.pooler.parameters as any).default_pool_size = 20; }, 'pooler.parameters.default_pool_size', /CNPG wants strings/);
+  });
+
+  test('fails when the pooler is named like the cluster', () => {
+    expectOnly(staging, (d) => { d.pooler.name = d.database.clusterName; }, 'pooler.name', /CNPG rejects a Pooler named like a Cluster/);
+  });
+
+  test('fails when names are not DNS-1123', () => {
+    expectOnly(staging, (d) => { d.namespace = 'Tuist_Staging'; }, 'namespace', /not one DNS label/);
+    expectOnly(staging, (d) => { d.pooler.name = 'pooler.rw'; }, 'pooler.name', /not one DNS label/);
+  });
+
+  test('fails when the VMs read the tailnet URL but the pooler is not exposed', () => {
+    const problems = problemsOf(variant(staging, (d) => { d.pooler.tailnetExposure = { enabled: false }; }));
+    expect(problems.join('\n')).toMatch(/databaseUrlSecretKey: "xcresult-processor-database-url" is only rendered when the pooler is exposed/);
+    expect(problems.join('\n')).toMatch(/tailnetJoin: is true but the pooler is not exposed/);
+  });
+
+  test('fails when VMs on the tailnet read the in-cluster URL', () => {
+    expectOnly(staging, (d) => { d.xcresultProcessor.databaseUrlSecretKey = 'processor-database-url'; }, 'xcresultProcessor.databaseUrlSecretKey', /in-cluster Service, which they cannot reach/);
+  });
+
+  test('fails when a vault item belongs to another environment', () => {
+    expectOnly(canary, (d) => { d.processorSecrets.databasePassword.key = 'tuist-production-postgres'; }, 'processorSecrets.databasePassword.key', /does not name environment "canary"/);
+  });
+
+  test('fails when an auth key would not be rotated before it expires', () => {
+    expectOnly(staging, (d) => { (d.vmCredential as any).rotateBeforeExpiryDays = 30; }, 'vmCredential.rotateBeforeExpiryDays', /less than expiryDays/);
+    expectOnly(staging, (d) => { (d.vmCredential as any).expiryDays = 91; }, 'vmCredential.expiryDays', /from 1 to 90/);
+  });
+
+  test('fails when requests exceed limits or quantities are malformed', () => {
+    expectOnly(staging, (d) => { d.xcresultProcessor.resources.requests.memory = '8Gi'; }, 'xcresultProcessor.resources.requests.memory', /exceeds limit 4Gi/);
+    expectOnly(staging, (d) => { d.processor.resources.limits.cpu = 'two'; }, 'processor.resources.limits.cpu', /not a quantity/);
+  });
+
+  test('fails when an environment names an undeclared tailnet', () => {
+    expectOnly(staging, (d) => { d.tailnet.tailnet = 'nope'; }, 'tailnet.tailnet', /not a declared tailnet/);
+  });
+
+  test('fails when an extra policy port is a wildcard', () => {
+    expectOnly(staging, (d) => { d.policy.extraClusterPorts = ['tcp:*']; }, 'policy.extraClusterPorts[0]', /wildcards are not allowed/);
+  });
+
+  test('fails when a PodDisruptionBudget allows no disruption', () => {
+    expectOnly(production, (d) => { d.processor.podDisruptionBudget = { enabled: true, maxUnavailable: 0 }; }, 'processor.podDisruptionBudget.maxUnavailable', /at least 1/);
+  });
+
+  test('fails when two environments share a namespace', () => {
+    const problems = problemsOf(variant(canary, (d) => { d.namespace = 'tuist'; }));
+    expect(problems).toEqual(['production namespace: "tuist" is already used by environment "canary"; environments never share names, namespaces, tags or hostnames.']);
+  });
+
+  test('collects every problem at once, and the loader names the environment and field', () => {
+    const broken = variant(canary, (d) => {
+      d.xcresultProcessor.image.tag = 'latest';
+      (d.pooler.tailnetExposure as any).tags = ['tag:tuist-k8s-production'];
+    });
+    const envs = [staging, broken, production];
+    expect(() => loadModel(envs, TAILNETS)).toThrow(ConfigError);
+    try {
+      loadModel(envs, TAILNETS);
+    } catch (error) {
+      const { message, problems } = error as ConfigError;
+      expect(problems).toHaveLength(2);
+      expect(message).toMatch(/^Invalid configuration for environment\(s\) canary \(2 problem\(s\)\)/);
+      expect(message).toContain('environment "canary", xcresultProcessor.image.tag: "latest" is a floating tag');
+      expect(message).toContain('environment "canary", pooler.tailnetExposure.tags[0]: "tag:tuist-k8s-production" belongs to another environment');
+    }
+  });
+});

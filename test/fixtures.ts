@@ -1,0 +1,31 @@
+import { ENVIRONMENTS, TAILNETS } from '../src/config';
+import type { EnvironmentConfig } from '../src/config/types';
+import { type EnvironmentManifests, type KubeObject, synthesizeEnvironment } from '../src/synth/manifests';
+
+export type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
+
+export const [staging, canary, production] = ENVIRONMENTS as [EnvironmentConfig, EnvironmentConfig, EnvironmentConfig];
+export { ENVIRONMENTS, TAILNETS };
+
+/** A copy of `base` changed by `mutate`: one broken (or varied) thing per test. */
+export function variant(base: EnvironmentConfig, mutate: (draft: DeepMutable<EnvironmentConfig>) => void): EnvironmentConfig {
+  const draft = structuredClone(base) as DeepMutable<EnvironmentConfig>;
+  mutate(draft);
+  return draft as EnvironmentConfig;
+}
+
+/** The one object of `kind` (and `name`, when given) an environment renders. */
+export function findObject(manifests: EnvironmentManifests, kind: string, name?: string): any {
+  const matches = manifests.objects.filter((o: KubeObject) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (matches.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${matches.length}`);
+  return matches[0];
+}
+
+export function synth(env: EnvironmentConfig): EnvironmentManifests {
+  return synthesizeEnvironment(env);
+}
+
+/** The env vars of a Deployment's only container, by name. */
+export function containerEnv(deployment: any): Record<string, any> {
+  return Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
