@@ -72,3 +72,8 @@ export function componentLabels(env: EnvironmentConfig, component: Component): R
 export function imageReference(image: { readonly repository: string; readonly tag: string }): string {
   return image.tag.startsWith('sha256:') ? `${image.repository}@${image.tag}` : `${image.repository}:${image.tag}`;
 }
+
+/** Tags the environment's VM credential (auth key or OAuth client) mints nodes with. */
+export function vmCredentialTags(env: EnvironmentConfig): readonly string[] {
+  return [env.tailnet.vmTag];
+}
