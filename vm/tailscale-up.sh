@@ -353,6 +353,7 @@ pin_hosts() {
     # A bind-mounted hosts file (containers, test namespaces) cannot be renamed over.
     log "renaming over $HOSTS_FILE failed ($(first_line "$workdir/mv.err")); rewriting it in place"
     cat "$hosts_tmp" >"$HOSTS_FILE" || die "$EXIT_RETRY" "could not write $HOSTS_FILE"
+    rm -f "$hosts_tmp"
   fi
   hosts_tmp=""
   log "$HOSTS_FILE updated ($pinned pinned)"

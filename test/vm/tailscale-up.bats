@@ -1,0 +1,439 @@
+#!/usr/bin/env bats
+# vm/tailscale-up.sh against a fake `tailscale` (fixtures/bin/tailscale) and realistic
+# `tailscale status --json` fixtures.
+
+load helpers
+
+setup() { setup_vm_env; }
+
+# --- states ------------------------------------------------------------------------------
+
+@test "first boot (NeedsLogin) joins exactly once with hostname, ssh, a bound and a file credential" {
+  tailnet_state needslogin
+  after_join running
+  run_up
+  assert_status 0
+  assert_equal "$(join_calls)" 1
+  assert_equal "$(count_calls '^up')" 1
+  local up
+  up=$(calls | grep '^up')
+  [[ $up == *" --hostname=tuist-xcresult-processor-7d9f8c6b5-x2k4q "* ]] || fail "$up"
+  [[ $up == *" --ssh=true "* && $up == *" --timeout=3s"* && $up == *" --reset "* ]] || fail "$up"
+  [[ $up == *"--auth-key=file:$TMPDIR/"* ]] || fail "credential not passed as a file in TMPDIR: $up"
+  [[ $up != *"--advertise-tags"* ]] || fail "no TAILSCALE_TAGS, so no tags: $up"
+  assert_equal "$(cat "$FAKE_TS_DIR/authkey.content")" "$TEST_KEY"
+  assert_equal "$(cat "$FAKE_TS_DIR/authkey.mode")" "600 700"
+  assert_credential_contained
+  assert_equal "$(hosts_block | grep tuist-pg-pooler-staging)" \
+    "100.125.134.53 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net"
+}
+
+@test "first boot (NoState that stays NoState) joins exactly once" {
+  tailnet_state nostate
+  after_join running
+  run_up
+  assert_status 0
+  assert_equal "$(join_calls)" 1
+  assert_credential_contained
+}
+
+@test "NoState that settles to Running within NOSTATE_SETTLE_SECONDS is not joined again" {
+  export NOSTATE_SETTLE_SECONDS=5
+  tailnet_state nostate
+  cp "$FIXTURES/status-running.json" "$FAKE_TS_DIR/status-after-3.json"
+  run_up
+  assert_status 0
+  assert_equal "$(count_calls '^up')" 0
+  assert_output_has "BackendState=Running"
+}
+
+@test "ten restarts on a joined node make zero join calls, exit 0 and never rewrite the hosts file" {
+  tailnet_state running
+  run_up
+  assert_status 0
+  local first inode_before
+  first=$(cat "$HOSTS_FILE")
+  inode_before=$(inode "$HOSTS_FILE")
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    run_up
+    assert_status 0
+    assert_output_has "already up to date"
+  done
+  assert_equal "$(count_calls '^up')" 0
+  assert_equal "$(cat "$HOSTS_FILE")" "$first"
+  assert_equal "$(inode "$HOSTS_FILE")" "$inode_before"
+  assert_credential_contained
+}
+
+@test "Starting counts as joined: no join, waits for the IPv4 and pins" {
+  jq '.BackendState = "Starting"' "$FIXTURES/status-running.json" >"$FAKE_TS_DIR/status.json"
+  run_up
+  assert_status 0
+  assert_equal "$(count_calls '^up')" 0
+  hosts_block | grep -q tuist-pg-pooler-staging
+}
+
+@test "Stopped is brought up with a bare 'tailscale up': no credential, no settings changed" {
+  tailnet_state stopped
+  after_join running
+  run_up
+  assert_status 0
+  assert_equal "$(calls | grep '^up')" "up"
+  [ ! -e "$FAKE_TS_DIR/authkey.path" ]
+  hosts_block | grep -q tuist-pg-pooler-staging
+  assert_credential_contained
+}
+
+@test "fails when the node waits for admin approval (NeedsMachineAuth), without joining" {
+  tailnet_state needsmachineauth
+  run_up
+  assert_status 3
+  assert_output_has "NeedsMachineAuth"
+  assert_output_has "approve it in the admin console"
+  assert_equal "$(count_calls '^up')" 0
+  cmp -s "$HOSTS_FILE" "$FIXTURES/hosts.macos"
+}
+
+@test "fails on an unknown BackendState without touching the node" {
+  jq '.BackendState = "InUseOtherUser"' "$FIXTURES/status-needslogin.json" >"$FAKE_TS_DIR/status.json"
+  run_up
+  assert_status 3
+  assert_output_has "unexpected BackendState=InUseOtherUser"
+  assert_equal "$(count_calls '^up')" 0
+}
+
+# --- the credential ------------------------------------------------------------------------
+
+@test "fails when TAILSCALE_AUTH_KEY is missing or empty, before calling tailscale" {
+  tailnet_state needslogin
+  unset TAILSCALE_AUTH_KEY
+  run_up
+  assert_status 2
+  assert_output_has "refusing to start without a tailnet credential"
+  TAILSCALE_AUTH_KEY="" run_up
+  assert_status 2
+  assert_equal "$(calls)" ""
+}
+
+@test "fails when TAILSCALE_AUTH_KEY holds whitespace, without echoing it" {
+  tailnet_state needslogin
+  TAILSCALE_AUTH_KEY="$TEST_KEY extra" run_up
+  assert_status 2
+  assert_output_has "malformed"
+  refute_output_has "$TEST_KEY"
+  assert_equal "$(calls)" ""
+}
+
+@test "OAuth client secret: fails without TAILSCALE_TAGS" {
+  tailnet_state needslogin
+  TAILSCALE_AUTH_KEY=$TEST_CLIENT_SECRET run_up
+  assert_status 2
+  assert_output_has "set TAILSCALE_TAGS"
+  refute_output_has "$TEST_CLIENT_SECRET"
+  assert_equal "$(calls)" ""
+}
+
+@test "OAuth client secret: advertises the tags and asks for an ephemeral, pre-authorized key through the file" {
+  tailnet_state needslogin
+  after_join running
+  TAILSCALE_AUTH_KEY=$TEST_CLIENT_SECRET TAILSCALE_TAGS=tag:tuist-macmini-staging run_up
+  assert_status 0
+  assert_equal "$(join_calls)" 1
+  calls | grep '^up' | grep -q -- ' --advertise-tags=tag:tuist-macmini-staging'
+  assert_equal "$(cat "$FAKE_TS_DIR/authkey.content")" "$TEST_CLIENT_SECRET?ephemeral=true&preauthorized=true"
+  assert_credential_contained "$TEST_CLIENT_SECRET"
+}
+
+@test "OAuth client secret that already carries parameters is refused" {
+  tailnet_state needslogin
+  TAILSCALE_AUTH_KEY="$TEST_CLIENT_SECRET?ephemeral=false" TAILSCALE_TAGS=tag:tuist-macmini-staging run_up
+  assert_status 2
+  assert_output_has "pass the bare secret"
+  refute_output_has "$TEST_CLIENT_SECRET"
+}
+
+@test "a failing join that echoes the key is redacted, and the credential file is gone" {
+  tailnet_state needslogin
+  echo "backend error: invalid key: KEY not valid" >"$FAKE_TS_DIR/up.fail"
+  run_up
+  assert_status 1
+  assert_output_has "backend error: invalid key: [REDACTED] not valid"
+  assert_output_has "'tailscale up' failed"
+  assert_credential_contained
+  cmp -s "$HOSTS_FILE" "$FIXTURES/hosts.macos"
+}
+
+@test "SIGTERM during the join removes the credential file" {
+  tailnet_state needslogin
+  touch "$FAKE_TS_DIR/up.hang"
+  export TAILSCALE_UP_TIMEOUT=30
+  "$VM_DIR/tailscale-up.sh" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+  local pid=$!
+  for _ in $(seq 50); do [ -s "$FAKE_TS_DIR/authkey.path" ] && break; sleep 0.1; done
+  [ -s "$FAKE_TS_DIR/authkey.path" ] || fail "the join never started"
+  kill -TERM "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  assert_equal "$rc" 143
+  output=$(cat "$BATS_TEST_TMPDIR/out")
+  assert_credential_contained
+}
+
+# --- configuration -------------------------------------------------------------------------
+
+@test "fails when TAILSCALE_HOSTNAME is missing or not one DNS label" {
+  tailnet_state needslogin
+  local bad
+  for bad in "" "has space" "under_score" "-dash" "a.b" "$(printf 'a%.0s' $(seq 64))" $'two\nlines'; do
+    TAILSCALE_HOSTNAME=$bad run_up
+    assert_status 2
+    assert_output_has "TAILSCALE_HOSTNAME"
+  done
+  assert_equal "$(calls)" ""
+}
+
+@test "fails when TAILSCALE_PEER_TAGS or TAILSCALE_TAGS are not tag lists" {
+  tailnet_state needslogin
+  local bad
+  for bad in "" "tuist-k8s-staging" "tag:1abc" "tag:a, tag:b" "tag:a,,tag:b" "tag:a;rm"; do
+    TAILSCALE_PEER_TAGS=$bad run_up
+    assert_status 2
+    assert_output_has "TAILSCALE_PEER_TAGS"
+    TAILSCALE_TAGS=$bad run_up
+    if [ -n "$bad" ]; then assert_status 2 && assert_output_has "TAILSCALE_TAGS"; fi
+  done
+}
+
+@test "fails when a bound is not a whole number, or the join bound is 0 (which means forever)" {
+  tailnet_state needslogin
+  TAILSCALED_WAIT_SECONDS=abc run_up
+  assert_status 2
+  TAILSCALE_UP_TIMEOUT=0 run_up
+  assert_status 2
+  assert_output_has "TAILSCALE_UP_TIMEOUT must be a positive"
+  IPV4_WAIT_SECONDS=-1 run_up
+  assert_status 2
+  assert_equal "$(calls)" ""
+}
+
+@test "TAILSCALE_BIN and JQ_BIN are injectable; a missing one is a clear configuration error" {
+  tailnet_state running
+  PATH=/usr/bin:/bin TAILSCALE_BIN=$FIXTURES/bin/tailscale JQ_BIN=$(command -v jq) run_up
+  assert_status 0
+  TAILSCALE_BIN=/nonexistent/tailscale run_up
+  assert_status 2
+  assert_output_has "tailscale CLI not found"
+  JQ_BIN=/nonexistent/jq run_up
+  assert_status 2
+  assert_output_has "jq not found"
+}
+
+@test "rejects unknown arguments" {
+  run_up --reset
+  assert_status 2
+  assert_output_has "usage: tailscale-up.sh"
+}
+
+# --- bounds --------------------------------------------------------------------------------
+
+@test "a tailscaled that never answers ends in a clear failure within the bound" {
+  local start=$SECONDS
+  run_up
+  assert_status 1
+  assert_output_has "tailscaled did not answer 'tailscale status --json' within 3s"
+  assert_output_has "doesn't appear to be running"
+  ((SECONDS - start <= 3 + 2 + 2)) || fail "took $((SECONDS - start))s"
+  assert_credential_contained
+}
+
+@test "a tailscaled that hangs is cut off by the per-call bound and fails within the wait bound" {
+  tailnet_state running
+  touch "$FAKE_TS_DIR/status.hang"
+  local start=$SECONDS
+  run_up
+  assert_status 1
+  assert_output_has "tailscaled did not answer"
+  ((SECONDS - start <= 3 + 2 + 2 + 2)) || fail "took $((SECONDS - start))s"
+  assert_credential_contained
+}
+
+@test "a tailscaled that answers late is waited for" {
+  cp "$FIXTURES/status-running.json" "$FAKE_TS_DIR/status-after-4.json"
+  run_up
+  assert_status 0
+  [ "$(cat "$FAKE_TS_DIR/status.count")" -ge 4 ]
+  assert_equal "$(count_calls '^up')" 0
+}
+
+@test "no IPv4 within IPV4_WAIT_SECONDS is a clear, retryable failure" {
+  tailnet_state running
+  touch "$FAKE_TS_DIR/ip.never"
+  local start=$SECONDS
+  run_up
+  assert_status 1
+  assert_output_has "no tailnet IPv4 within 3s"
+  ((SECONDS - start <= 3 + 2 + 2)) || fail "took $((SECONDS - start))s"
+  cmp -s "$HOSTS_FILE" "$FIXTURES/hosts.macos"
+}
+
+@test "a 'tailscale up' that hangs is killed within TAILSCALE_UP_TIMEOUT + TAILSCALE_CALL_TIMEOUT" {
+  tailnet_state needslogin
+  touch "$FAKE_TS_DIR/up.hang"
+  local start=$SECONDS
+  run_up
+  assert_status 1
+  assert_output_has "'tailscale up' failed (exit 143)"
+  ((SECONDS - start <= 3 + 2 + 3)) || fail "took $((SECONDS - start))s"
+  assert_credential_contained
+}
+
+# --- the hosts file ------------------------------------------------------------------------
+
+@test "pins into one marked block: foreign lines survive, mode 0644, a second run is byte-identical" {
+  tailnet_state running
+  run_up
+  assert_status 0
+  assert_equal "$(hosts_foreign)" "$(cat "$FIXTURES/hosts.macos")"
+  assert_equal "$(grep -c '^# BEGIN tuist-tailnet-hosts' "$HOSTS_FILE")" 1
+  assert_equal "$(hosts_block)" "100.101.23.8 tailscale-operator-staging tailscale-operator-staging.tail4b2c1.ts.net
+100.125.134.53 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net"
+  assert_equal "$(stat -c %a "$HOSTS_FILE")" 644
+  cp "$HOSTS_FILE" "$BATS_TEST_TMPDIR/first"
+  run_up
+  assert_status 0
+  cmp "$HOSTS_FILE" "$BATS_TEST_TMPDIR/first"
+  # the temporary file was built beside the original and nothing is left there
+  assert_equal "$(ls -A "${HOSTS_FILE%/*}")" "hosts"
+}
+
+@test "a stale block is replaced where it is, keeping the lines after it" {
+  cp "$FIXTURES/hosts.stale-block" "$HOSTS_FILE"
+  tailnet_state running
+  run_up
+  assert_status 0
+  refute_output_has "100.99.1.1"
+  if grep -q 100.99.1.1 "$HOSTS_FILE"; then fail "stale address kept"; fi
+  assert_equal "$(tail -n 2 "$HOSTS_FILE")" "192.168.64.1	tart-host.local
+10.20.30.40	added-after-the-block # by hand, after the block"
+  assert_equal "$(grep -n '^# BEGIN' "$HOSTS_FILE" | cut -d: -f1)" 7
+}
+
+@test "a hosts file without a final newline, or none at all, is handled" {
+  printf '127.0.0.1\tlocalhost' >"$HOSTS_FILE"
+  tailnet_state running
+  run_up
+  assert_status 0
+  assert_equal "$(head -n 2 "$HOSTS_FILE")" "127.0.0.1	localhost
+# BEGIN tuist-tailnet-hosts"
+  rm "$HOSTS_FILE"
+  run_up
+  assert_status 0
+  assert_equal "$(head -n 1 "$HOSTS_FILE")" "# BEGIN tuist-tailnet-hosts"
+  assert_equal "$(stat -c %a "$HOSTS_FILE")" 644
+}
+
+@test "unbalanced markers: fails and writes nothing" {
+  printf '127.0.0.1 localhost\n# BEGIN tuist-tailnet-hosts\n10.0.0.1 keep-me\n' >"$HOSTS_FILE"
+  cp "$HOSTS_FILE" "$BATS_TEST_TMPDIR/before"
+  tailnet_state running
+  run_up
+  assert_status 1
+  assert_output_has "unbalanced"
+  cmp "$HOSTS_FILE" "$BATS_TEST_TMPDIR/before"
+  assert_equal "$(ls -A "${HOSTS_FILE%/*}")" "hosts"
+}
+
+@test "hostile hostnames are never written, and each skip is logged" {
+  tailnet_state hostile
+  run_up
+  assert_status 0
+  local line
+  while IFS= read -r line; do
+    [[ $line =~ ^100\.[0-9]+\.[0-9]+\.[0-9]+(\ [a-z0-9][a-z0-9.-]*)+$ ]] || fail "unexpected block line: $line"
+  done < <(hosts_block)
+  for bad in "evil host" "pooler#evil" "100.66.66.66" "localhost" "under_score" "-leading-dash" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "bad..name" "ipv6-only" "fd7a:" "999.1.2.3" "tags-not-array" "tab"; do
+    if hosts_block | grep -qF -- "$bad"; then fail "written: $bad" "$(hosts_block)"; fi
+  done
+  if hosts_block | grep -q $'\xc3\xb6'; then fail "non-ASCII name written"; fi
+  assert_output_has 'skipped HostName "evil host"'
+  assert_output_has 'skipped HostName "line1\n100.66.66.66 tuist-pg-pooler-staging"'
+  assert_output_has 'skipped HostName "localhost"'
+  assert_output_has 'skipped DNSName "bad..name.ts.net."'
+  assert_output_has '(HostName "ipv6-only-peer"): no IPv4'
+  # a valid DNSName still pins a peer whose HostName was rejected
+  hosts_block | grep -qx '100.66.0.1 evil-host evil-host.tail4b2c1.ts.net'
+  # every line outside the block is untouched
+  assert_equal "$(hosts_foreign)" "$(cat "$FIXTURES/hosts.macos")"
+}
+
+@test "two peers claiming one name: the MagicDNS owner beats a lower IPv4, then the lowest IPv4 wins; both logged" {
+  tailnet_state hostile
+  run_up
+  assert_status 0
+  hosts_block | grep -qx '100.125.134.53 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net'
+  hosts_block | grep -qx '100.64.0.9 tuist-pg-pooler-staging-2 tuist-pg-pooler-staging-2.tail4b2c1.ts.net'
+  hosts_block | grep -qx '100.90.0.1 shared-name shared-name-2 shared-name-2.tail4b2c1.ts.net'
+  assert_output_has "name tuist-pg-pooler-staging is claimed by 2 peers; pinned 100.125.134.53 (online: true), ignored 100.64.0.9"
+  assert_output_has "name shared-name is claimed by 2 peers; pinned 100.90.0.1 (online: true), ignored 100.90.0.2"
+}
+
+@test "pins only peers carrying a listed tag, and IPv4 only" {
+  tailnet_state running
+  TAILSCALE_PEER_TAGS=tag:tuist-k8s-staging,tag:tuist-k8s-canary run_up
+  assert_status 0
+  hosts_block | grep -qx '100.77.201.19 tuist-pg-pooler-canary tuist-pg-pooler-canary.tail4b2c1.ts.net'
+  if hosts_block | grep -q 'macmini-staging-01\|pedros-macbook-pro\|:'; then fail "untagged, wrong-tag or IPv6 pinned" "$(hosts_block)"; fi
+  TAILSCALE_PEER_TAGS=tag:tuist-k8s-production run_up
+  assert_status 0
+  assert_output_has "warning: no peer tagged tag:tuist-k8s-production"
+  assert_equal "$(hosts_block)" ""
+  assert_equal "$(hosts_foreign)" "$(cat "$FIXTURES/hosts.macos")"
+}
+
+# --- refresh -------------------------------------------------------------------------------
+
+@test "refresh re-pins a proxy that re-registered at a new address, without joining or a credential" {
+  tailnet_state running
+  run_up
+  assert_status 0
+  tailnet_state reregistered
+  unset TAILSCALE_AUTH_KEY TAILSCALE_HOSTNAME
+  run_up --refresh-hosts
+  assert_status 0
+  # the new, online device gets the short name; the MagicDNS name stays with its owner
+  hosts_block | grep -qx '100.71.9.4 tuist-pg-pooler-staging tuist-pg-pooler-staging-1 tuist-pg-pooler-staging-1.tail4b2c1.ts.net'
+  hosts_block | grep -qx '100.125.134.53 tuist-pg-pooler-staging.tail4b2c1.ts.net'
+  assert_output_has "pinned 100.71.9.4 (online: true), ignored 100.125.134.53"
+  assert_equal "$(count_calls '^up')" 0
+  assert_equal "$(count_calls '^ip')" 1
+  assert_equal "$(hosts_foreign)" "$(cat "$FIXTURES/hosts.macos")"
+}
+
+@test "refresh leaves the hosts file alone when the node is not Running" {
+  tailnet_state needslogin
+  run_up --refresh-hosts
+  assert_status 0
+  assert_output_has "not Running"
+  assert_equal "$(count_calls '^up')" 0
+  cmp -s "$HOSTS_FILE" "$FIXTURES/hosts.macos"
+}
+
+@test "refresh fails, without writing, when tailscaled does not answer" {
+  run_up --refresh-hosts
+  assert_status 1
+  assert_output_has "tailscaled did not answer"
+  cmp -s "$HOSTS_FILE" "$FIXTURES/hosts.macos"
+}
+
+@test "a bind-mounted hosts file (as in a private mount namespace) is rewritten in place" {
+  [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null || skip "needs root and unshare -m"
+  tailnet_state running
+  local target=$BATS_TEST_TMPDIR/etc/hosts
+  cp "$FIXTURES/hosts.macos" "$BATS_TEST_TMPDIR/hosts.real"
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  run unshare -m bash -c 'mount --bind "$1" "$2" && "$3/tailscale-up.sh"' _ "$BATS_TEST_TMPDIR/hosts.real" "$target" "$VM_DIR" 3>&-
+  assert_status 0
+  assert_output_has "rewriting it in place"
+  grep -q '^100.125.134.53 tuist-pg-pooler-staging ' "$BATS_TEST_TMPDIR/hosts.real"
+  assert_equal "$(ls -A "$BATS_TEST_TMPDIR/etc")" "hosts"
+}
