@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# The launchd plists and the Packer template, checked statically (no launchd, no Packer here),
+# and proof that the checks fail on the mistakes they exist for.
+
+load helpers
+
+setup() {
+  COPY=$BATS_TEST_TMPDIR/vm
+  cp -R "$VM_DIR" "$COPY"
+  TEMPLATE=$COPY/packer/xcresult-processor.pkr.hcl
+  BOOT_PLIST=$COPY/launchd/dev.tuist.xcresult-processor.plist
+  REFRESH_PLIST=$COPY/launchd/dev.tuist.tailnet-hosts-refresh.plist
+}
+
+check_copy() { run python3 "$BATS_TEST_DIRNAME/check_image.py" "$COPY" 3>&-; }
+hcl_parser_available() { node "$BATS_TEST_DIRNAME/check_hcl_syntax.js" "$COPY" >/dev/null 2>&1 3>&-; [ $? -ne 3 ]; }
+
+@test "the repository's plists and Packer template pass every check" {
+  run python3 "$BATS_TEST_DIRNAME/check_image.py" 3>&-
+  assert_status 0
+  assert_output_has "0 failed"
+}
+
+@test "fails when the boot job keeps alive unconditionally (the reference's crash loop)" {
+  python3 - "$BOOT_PLIST" <<'PY'
+import plistlib, sys
+p = plistlib.load(open(sys.argv[1], "rb")); p["KeepAlive"] = True; del p["ThrottleInterval"]
+plistlib.dump(p, open(sys.argv[1], "wb"))
+PY
+  check_copy
+  assert_status 1
+  assert_output_has "boot job: KeepAlive only on a failed exit"
+  assert_output_has "boot job: ThrottleInterval"
+}
+
+@test "fails when the refresh job stops being periodic or gains KeepAlive" {
+  python3 - "$REFRESH_PLIST" <<'PY'
+import plistlib, sys
+p = plistlib.load(open(sys.argv[1], "rb")); del p["StartInterval"]; p["KeepAlive"] = True
+plistlib.dump(p, open(sys.argv[1], "wb"))
+PY
+  check_copy
+  assert_status 1
+  assert_output_has "refresh job: StartInterval"
+  assert_output_has "refresh job: no KeepAlive"
+}
+
+@test "fails when a plist does not parse" {
+  sed -i 's|</dict>|</dikt>|' "$REFRESH_PLIST"
+  check_copy
+  assert_status 1
+  assert_output_has "does not parse as a plist"
+}
+
+@test "fails when a plist runs a script the image does not install" {
+  sed -i 's|/usr/local/libexec/tuist/boot-chain.sh|/usr/local/libexec/tuist/boot.sh|' "$BOOT_PLIST"
+  check_copy
+  assert_status 1
+  assert_output_has "runs /usr/local/libexec/tuist/boot.sh, which the image installs"
+}
+
+@test "fails when the template uploads a file that does not exist, or forgets a script" {
+  sed -i 's|../pod-env.sh|../pod-environment.sh|' "$TEMPLATE"
+  touch "$COPY/new-helper.sh"
+  check_copy
+  assert_status 1
+  assert_output_has "uploads vm/pod-environment.sh, which exists"
+  assert_output_has "uploads vm/new-helper.sh"
+}
+
+@test "fails when the template drops jq, the system daemon or the root:wheel 0644 install" {
+  sed -i -e 's|brew install tailscale jq bash|brew install tailscale bash|' \
+    -e 's|install-system-daemon|version|' \
+    -e 's|-m 0644|-m 0664|' "$TEMPLATE"
+  check_copy
+  assert_status 1
+  assert_output_has "brew installs tailscale, jq and bash"
+  assert_output_has "installs tailscaled as a system daemon"
+  assert_output_has "/Library/LaunchDaemons 0644 root:wheel"
+}
+
+@test "fails on unbalanced HCL, an unterminated string and an undeclared variable" {
+  local original
+  original=$(cat "$TEMPLATE")
+  printf '%s\n}\n' "$original" >"$TEMPLATE"
+  check_copy
+  assert_status 1
+  assert_output_has "unexpected '}'"
+  printf '%s\n' "${original/\"180s\"/\"180s}" >"$TEMPLATE"
+  check_copy
+  assert_status 1
+  assert_output_has "unterminated string"
+  printf '%s\n' "${original/var.vm_name/var.vm_nam}" >"$TEMPLATE"
+  check_copy
+  assert_status 1
+  assert_output_has "var.vm_nam is declared"
+}
+
+@test "HashiCorp's HCL parser accepts the template and rejects a broken one" {
+  hcl_parser_available || skip "@cdktf/hcl2json not installed (see vm/README.md)"
+  run node "$BATS_TEST_DIRNAME/check_hcl_syntax.js" "$COPY" 3>&-
+  assert_status 0
+  sed -i 's|cpu_count    = 4|cpu_count      4|' "$TEMPLATE"
+  run node "$BATS_TEST_DIRNAME/check_hcl_syntax.js" "$COPY" 3>&-
+  assert_status 1
+  assert_output_has "FAIL vm/packer/xcresult-processor.pkr.hcl"
+}
