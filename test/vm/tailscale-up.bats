@@ -163,6 +163,16 @@ setup() { setup_vm_env; }
   cmp -s "$HOSTS_FILE" "$FIXTURES/hosts.macos"
 }
 
+@test "a key without the tskey- prefix (e.g. a self-hosted control server's) is redacted too" {
+  tailnet_state needslogin
+  echo "backend error: KEY rejected" >"$FAKE_TS_DIR/up.fail"
+  local key=4f9c2a7e1b8d3f6a0c5e9b2d7a1f4c8e6b3d0a9f2e5c8b1d
+  TAILSCALE_AUTH_KEY=$key run_up
+  assert_status 1
+  assert_output_has "backend error: [REDACTED] rejected"
+  assert_credential_contained "$key"
+}
+
 @test "SIGTERM during the join removes the credential file" {
   tailnet_state needslogin
   touch "$FAKE_TS_DIR/up.hang"
