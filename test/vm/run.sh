@@ -33,7 +33,11 @@ case $? in
   *) failed+=("HCL parse") ;;
 esac
 
-step "bats" bats test/vm
+# Most bats time is spent inside bounded waits (sleeping), so tests run concurrently when
+# GNU parallel is there (.ci/run installs it); without it they run one by one.
+bats_jobs=()
+if command -v parallel >/dev/null; then bats_jobs=(--jobs 8); fi
+step "bats" bats "${bats_jobs[@]}" test/vm
 
 if ((${#failed[@]})); then
   echo "test/vm: FAILED: ${failed[*]}"
