@@ -1,0 +1,2 @@
+export * from './query-escape';
+export * from './template';
