@@ -33,8 +33,8 @@ describe('stack configuration', () => {
     const config = readStackConfig();
     expect(config.kubeContext).toBe('tuist-staging');
     expect(config.tailnetId).toBe('T1234');
-    expect(await config.tailscaleOauthClientSecret.isSecret).toBe(true);
-    expect(await config.tailscaleOauthClientId.isSecret).toBe(true);
+    expect(await pulumi.isSecret(config.tailscaleOauthClientSecret)).toBe(true);
+    expect(await pulumi.isSecret(config.tailscaleOauthClientId)).toBe(true);
     expect(await resolved(config.tailscaleOauthClientSecret)).toBe('client-secret');
   });
 
