@@ -4,6 +4,8 @@
  * Exit codes: 0 ok; 1 invalid configuration, failed checks or stale `dist/`; 2 usage error.
  */
 import { parseArgs } from 'node:util';
+import { CHECK_OPTIONS, defaultCrdCacheDir, runGate, schemaSkipWarning } from '../checks/gate';
+import { formatReport } from '../checks/report';
 import { loadModel } from '../config/load';
 import { build } from '../synth/build';
 import { compareTrees, isSameTree, readTree, writeTreeAtomically } from '../synth/output-tree';
@@ -18,6 +20,7 @@ export function main(argv: readonly string[], context: CliContext = defaultConte
       out: { type: 'string', default: 'dist' },
       check: { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
+      ...CHECK_OPTIONS,
     },
     strict: true,
   });
@@ -39,8 +42,16 @@ export function main(argv: readonly string[], context: CliContext = defaultConte
     return 0;
   }
 
+  // The gate runs before anything is written: a failing check leaves dist/ as it was.
+  const checks = runGate(result, { crds: values.crds, requireSchemas: values['require-schemas']!, cacheDir: defaultCrdCacheDir() });
+  const warning = schemaSkipWarning(checks);
+  if (warning !== undefined) context.stderr(warning);
+  if (!checks.ok) {
+    context.stderr(`${formatReport(checks, { problemsOnly: true })}\nNothing was written to ${outDir}/. \`npm run check\` prints the whole report.`);
+    return 1;
+  }
   writeTreeAtomically(outDir, result.files);
-  if (!values.quiet) context.stdout(`${formatSummary(result)}\n\nWrote ${result.files.size} files to ${outDir}/.`);
+  if (!values.quiet) context.stdout(`${formatSummary(result)}\n\n${formatReport(checks, { problemsOnly: true })}\nWrote ${result.files.size} files to ${outDir}/.`);
   return 0;
 }
 

@@ -1,0 +1,63 @@
+/**
+ * The checks as a gate in front of `dist/` and `pulumi up`: what `npm run check` and
+ * `npm run synth` share (options, where the CRDs are, running everything on a build).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Build } from '../synth/build';
+import { loadCrdCatalog } from './schema/crd-catalog';
+import { customResourceKinds } from './schema/custom-resources';
+import { type CheckRun, runChecks } from './run';
+import type { TailnetPolicyDocument } from './types';
+
+/** Where the CRD schemas live by default, relative to the repository root. */
+export const DEFAULT_CRDS_DIR = '../shared/crds';
+
+/** `util.parseArgs` options of every command that runs the checks. */
+export const CHECK_OPTIONS = {
+  crds: { type: 'string' },
+  'require-schemas': { type: 'boolean', default: false },
+} as const;
+
+/** The repository root: the nearest directory above this module holding package.json. */
+export function repoRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}; run the command inside the repository.`);
+  }
+}
+
+export interface GateOptions {
+  /** The CRD directory; relative paths are resolved against the repository root. */
+  readonly crds?: string | undefined;
+  readonly requireSchemas: boolean;
+  /** Where compiled CRD validators are cached; undefined compiles in memory. */
+  readonly cacheDir?: string | undefined;
+}
+
+/** The cache `npm run check`/`synth` use: beside the esbuild output, ignored by git. */
+export function defaultCrdCacheDir(): string {
+  return path.join(repoRoot(), '.build', 'crd-validators');
+}
+
+/** The tailnet policy documents the policy hop evaluates. */
+function tailnetPolicies(): readonly TailnetPolicyDocument[] {
+  return [];
+}
+
+/** Runs every check on a build: the gate `npm run check` reports and `npm run synth` obeys. */
+export function runGate(result: Build, options: GateOptions): CheckRun {
+  const policies = tailnetPolicies();
+  const crdsDir = path.resolve(repoRoot(), options.crds ?? DEFAULT_CRDS_DIR);
+  const objects = result.environments.flatMap((e) => e.objects);
+  const crds = loadCrdCatalog(crdsDir, customResourceKinds(objects), { cacheDir: options.cacheDir });
+  return runChecks({ model: result.model, environments: result.environments, policies, crds, requireSchemas: options.requireSchemas });
+}
+
+/** The loud line printed when the schema check was skipped. */
+export function schemaSkipWarning(run: CheckRun): string | undefined {
+  const skipped = run.results.find((r) => r.check === 'schema.custom-resources' && r.status === 'skip');
+  if (skipped === undefined) return undefined;
+  return `warning: custom resources were NOT validated against their CRD schemas (${skipped.message.replace(/^SKIPPED: /, '')}) ` +
+    'Pass --require-schemas to make this an error (CI does); README "CRD schemas" says how to obtain them.';
+}

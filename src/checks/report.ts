@@ -1,0 +1,38 @@
+/** The check report: one line per check and environment, for people; JSON for machines. */
+import type { CheckRun } from './run';
+import type { Check, CheckResult, CheckStatus } from './types';
+
+const LABELS: Readonly<Record<CheckStatus, string>> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIPPED', assumed: 'ASSUMED' };
+
+export interface ReportOptions {
+  /** Only the lines that need attention (everything but passes), then the summary. */
+  readonly problemsOnly?: boolean;
+}
+
+export function formatSummaryLine(run: CheckRun, environments: number): string {
+  const { pass, fail, skip, assumed } = run.counts;
+  const checks = environments === 0 ? 0 : run.results.length / environments;
+  return `${run.ok ? 'Checks passed' : 'Checks FAILED'}: ${checks} checks × ${environments} environments: ${pass} passed, ${assumed} assumed, ${skip} skipped, ${fail} failed.`;
+}
+
+export function formatReport(run: CheckRun, options: ReportOptions = {}): string {
+  const shown = options.problemsOnly ? run.results.filter((r) => r.status !== 'pass') : run.results;
+  const width = (pick: (r: CheckResult) => string): number => Math.max(0, ...shown.map((r) => pick(r).length));
+  const widths = [width((r) => LABELS[r.status]), width((r) => r.check), width((r) => r.environment)] as const;
+  const indent = ' '.repeat(widths[0] + widths[1] + widths[2] + 6);
+  const lines = shown.flatMap((r) => [
+    `${LABELS[r.status].padEnd(widths[0])}  ${r.check.padEnd(widths[1])}  ${r.environment.padEnd(widths[2])}  ${r.message}`,
+    ...(r.fix !== undefined && r.status !== 'pass' ? [`${indent}fix: ${r.fix}`] : []),
+  ]);
+  const environments = new Set(run.results.map((r) => r.environment)).size;
+  return [...lines, ...(lines.length > 0 ? [''] : []), formatSummaryLine(run, environments)].join('\n');
+}
+
+export function formatJson(run: CheckRun, checks: readonly Check[]): string {
+  return JSON.stringify({
+    ok: run.ok,
+    counts: run.counts,
+    checks: checks.map(({ id, title }) => ({ id, title })),
+    results: run.results,
+  }, null, 2);
+}

@@ -1,0 +1,22 @@
+import { CHECKS } from './registry';
+import type { Check, CheckInput, CheckResult, CheckStatus } from './types';
+
+export interface CheckRun {
+  readonly results: readonly CheckResult[];
+  /** True when nothing failed. */
+  readonly ok: boolean;
+  readonly counts: Readonly<Record<CheckStatus, number>>;
+}
+
+/** Runs the checks (by default every registered one) and tallies the results. */
+export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): CheckRun {
+  const ids = new Set<string>();
+  for (const check of checks) {
+    if (ids.has(check.id)) throw new Error(`Two checks share the id "${check.id}"; ids name report lines and must be unique.`);
+    ids.add(check.id);
+  }
+  const results = checks.flatMap((check) => check.run(input));
+  const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, skip: 0, assumed: 0 };
+  for (const result of results) counts[result.status] += 1;
+  return { results, ok: counts.fail === 0, counts };
+}
