@@ -15,15 +15,18 @@ export function formatSummaryLine(run: CheckRun, environments: number): string {
   return `${run.ok ? 'Checks passed' : 'Checks FAILED'}: ${checks} checks × ${environments} environments: ${pass} passed, ${assumed} assumed, ${skip} skipped, ${fail} failed.`;
 }
 
+/** One result: `STATUS  check  environment  message`, then `fix: …` under it unless it passed. */
+export function formatResult(result: CheckResult, widths: readonly [number, number, number] = [0, 0, 0]): string {
+  const line = `${LABELS[result.status].padEnd(widths[0])}  ${result.check.padEnd(widths[1])}  ${result.environment.padEnd(widths[2])}  ${result.message}`;
+  if (result.fix === undefined || result.status === 'pass') return line;
+  return `${line}\n${' '.repeat(widths[0] + widths[1] + widths[2] + 6)}fix: ${result.fix}`;
+}
+
 export function formatReport(run: CheckRun, options: ReportOptions = {}): string {
   const shown = options.problemsOnly ? run.results.filter((r) => r.status !== 'pass') : run.results;
   const width = (pick: (r: CheckResult) => string): number => Math.max(0, ...shown.map((r) => pick(r).length));
   const widths = [width((r) => LABELS[r.status]), width((r) => r.check), width((r) => r.environment)] as const;
-  const indent = ' '.repeat(widths[0] + widths[1] + widths[2] + 6);
-  const lines = shown.flatMap((r) => [
-    `${LABELS[r.status].padEnd(widths[0])}  ${r.check.padEnd(widths[1])}  ${r.environment.padEnd(widths[2])}  ${r.message}`,
-    ...(r.fix !== undefined && r.status !== 'pass' ? [`${indent}fix: ${r.fix}`] : []),
-  ]);
+  const lines = shown.map((r) => formatResult(r, widths));
   const environments = new Set(run.results.map((r) => r.environment)).size;
   return [...lines, ...(lines.length > 0 ? [''] : []), formatSummaryLine(run, environments)].join('\n');
 }

@@ -2,6 +2,7 @@
  * The main job's pure core: from the validated model to every generated artifact, in memory.
  * Writing (and checking freshness of) `dist/` happens elsewhere, from this result.
  */
+import { renderPathDiagrams } from '../checks/path-diagram';
 import type { Model } from '../config/load';
 import { type EnvironmentManifests, synthesizeEnvironment } from './manifests';
 import { type FileTree } from './output-tree';
@@ -20,6 +21,7 @@ export function build(model: Model): Build {
   for (const manifests of environments) {
     for (const [file, content] of renderEnvironmentManifests(manifests)) files.set(file, content);
   }
+  for (const [file, content] of renderPathDiagrams({ model, environments, policies: [] })) files.set(file, content);
   return { model, environments, files: sortedTree(files) };
 }
 

@@ -15,7 +15,7 @@ export interface PoolerView {
   readonly exposed: boolean;
   /** `tailscale.com/hostname`, verbatim. */
   readonly hostname: string | undefined;
-  /** `tailscale.com/tags`, split at commas (verbatim parts; syntax is checked elsewhere). */
+  /** `tailscale.com/tags`, split at commas and trimmed: what they mean (their syntax is admission.tailscale-tags'). */
   readonly tags: readonly string[] | undefined;
 }
 
@@ -33,6 +33,6 @@ export function poolerOf(env: EnvironmentConfig, objects: readonly KubeObject[])
     serviceAnnotations: annotations,
     exposed: annotations[TAILSCALE_ANNOTATIONS.expose] === 'true',
     hostname: annotations[TAILSCALE_ANNOTATIONS.hostname],
-    tags: tags === undefined ? undefined : tags.split(','),
+    tags: tags === undefined ? undefined : tags.split(',').map((tag) => tag.trim()),
   };
 }

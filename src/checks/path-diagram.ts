@@ -1,0 +1,83 @@
+/**
+ * `dist/<env>/path.md`: a Mermaid diagram (GitHub renders it) of the path the checks prove,
+ * VM tag → grant → proxy hostname → pooler Service → cluster, each edge marked with the
+ * result of the check that proves it, and the checks' own words below. Drawn from the
+ * rendered objects, like the checks; `npm run synth` writes it only when every check passes.
+ */
+import { OBJECT_NAMES, POOLER_SERVICE_PORT } from '../config/names';
+import { generatedHeader } from '../synth/render';
+import { field } from './manifest/objects';
+import { poolerOf } from './manifest/pooler';
+import { envSecretRef, isBroken } from './manifest/secret-reference';
+import { PATH_CHECKS } from './registry';
+import { runCheckList } from './run';
+import type { CheckResult, CheckStatus, CheckedEnvironment, PathInput } from './types';
+
+/** `dist/` path of an environment's diagram. */
+export function pathDiagramFile(environment: string): string {
+  return `${environment}/path.md`;
+}
+
+const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✓', fail: '✗ FAILED', skip: '? not checked', assumed: '~ assumed' };
+
+/** Text inside a quoted Mermaid label. */
+const label = (...lines: string[]): string => `"${lines.map((l) => l.replace(/"/g, '#quot;')).join('<br/>')}"`;
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function diagram({ environment, objects }: CheckedEnvironment, results: readonly CheckResult[]): string {
+  const mark = (check: string): string => MARKS[results.find((r) => r.check === check)?.status ?? 'skip'];
+  const pooler = poolerOf(environment, objects);
+  const found = typeof pooler === 'string' ? undefined : pooler;
+  const url = envSecretRef(objects, OBJECT_NAMES.xcresultProcessorDeployment, 'DATABASE_URL');
+  const credential = envSecretRef(objects, OBJECT_NAMES.xcresultProcessorDeployment, 'TAILSCALE_AUTH_KEY');
+  const ref = (source: typeof url): string[] => (isBroken(source) ? ['(no Secret reference)'] : [`Secret ${source.ref.name}`, `key ${source.ref.key}`]);
+  const instances = found === undefined ? '?' : String(field(found.object, 'spec', 'instances') ?? '?');
+  const poolMode = found === undefined ? '?' : String(field(found.object, 'spec', 'pgbouncer', 'poolMode') ?? '?');
+  const type = found === undefined ? '?' : String(field(found.object, 'spec', 'type') ?? '?');
+  return [
+    '```mermaid',
+    'flowchart LR',
+    `  credential[${label(...ref(credential))}]`,
+    `  secret[${label(...ref(url))}]`,
+    `  vm[${label(`xcresult VM (Deployment ${OBJECT_NAMES.xcresultProcessorDeployment})`, environment.tailnet.vmTag)}]`,
+    `  proxy[${label('tailnet proxy', found?.hostname ?? '(no hostname)', (found?.tags ?? []).join(',') || '(no tags)')}]`,
+    `  service[${label(`Service ${found?.name ?? '?'}`, `${found?.namespace ?? '?'}, port ${POOLER_SERVICE_PORT}`)}]`,
+    `  pooler[${label(`Pooler ${found?.name ?? '?'}`, `PgBouncer ×${instances}, ${poolMode}`)}]`,
+    `  cluster[${label(`Cluster ${found?.clusterName ?? '?'}`)}]`,
+    `  linux[${label(`Linux processor (Deployment ${OBJECT_NAMES.processorDeployment})`, 'pod network')}]`,
+    `  credential -->|${label(`TAILSCALE_AUTH_KEY ${mark('path.tailscale-auth-key')}`, `tagged ${environment.tailnet.vmTag} ${mark('path.vm-credential-tags')}`)}| vm`,
+    `  secret -->|${label(`DATABASE_URL ${mark('path.database-url-key')}`)}| vm`,
+    `  vm ==>|${label(`URL host and port ${mark('path.database-url-host')}`, `grant tcp:${POOLER_SERVICE_PORT} ${mark('path.policy-grant')}`)}| proxy`,
+    `  proxy -->|${label(`exposed, cluster tag ${mark('path.pooler-exposure')}`)}| service`,
+    `  linux -->|${label(`in-cluster URL ${mark('path.linux-database-url')}`)}| service`,
+    '  service --> pooler',
+    `  pooler -->|${label(`type ${type}`)}| cluster`,
+    '```',
+  ].join('\n');
+}
+
+function document(env: CheckedEnvironment, results: readonly CheckResult[]): string {
+  const name = env.environment.name;
+  return [
+    generatedHeader(`src/config/environments/${name}.ts`, '<!--').replace(/\n$/, ' -->\n'),
+    `# ${name}: the path from the VMs to the database`,
+    '',
+    `Each edge is marked with the result of the check that proves it (✓ proven, ~ assumed outside this repository); \`npm run check\` runs them.`,
+    '',
+    diagram(env, results),
+    '',
+    '| check | result | what it found |',
+    '| --- | --- | --- |',
+    ...results.map((r) => `| \`${r.check}\` | ${r.status.toUpperCase()} | ${cell(r.message)} |`),
+    '',
+  ].join('\n');
+}
+
+/** The diagram of every environment, keyed by `dist/` path. Pure: the path checks read no files. */
+export function renderPathDiagrams(input: PathInput): Map<string, string> {
+  const results = runCheckList(input, PATH_CHECKS).results;
+  return new Map(input.environments.map((env) => [
+    pathDiagramFile(env.environment.name),
+    document(env, results.filter((r) => r.environment === env.environment.name)),
+  ]));
+}
