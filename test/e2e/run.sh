@@ -40,7 +40,7 @@ skip() {
 
 missing=()
 PG_BIN=${E2E_PG_BINDIR:-$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1)}
-for tool in initdb pg_ctl postgres; do
+for tool in initdb postgres pg_isready; do
   [[ -x $PG_BIN/$tool ]] || missing+=("$tool (Debian package postgresql)")
 done
 for tool in pgbouncer:pgbouncer psql:postgresql-client jq:jq ip:iproute2 unshare:util-linux nsenter:util-linux setpriv:util-linux \
@@ -54,7 +54,8 @@ if [[ -n $PYTHON ]] && ! "$PYTHON" -c 'import ctypes, ctypes.util; ctypes.CDLL(c
   missing+=("libpq for python3 (Debian package libpq5)")
 fi
 if ((${#missing[@]})); then
-  say "missing: ${missing[*]}"
+  printf -v list '%s; ' "${missing[@]}"
+  say "missing: ${list%; }"
   say "install them with: apt-get install -y postgresql pgbouncer postgresql-client iproute2 util-linux jq python3 (.ci/run does)"
   say "0 passed, 1 failed"
   exit 1
@@ -190,7 +191,7 @@ vm_transacts_through_pgbouncer_on_the_primary() {
   exec {hold}<>"$fifo"
   vm_probe "$FIXTURE/database-url" session "$FIXTURE/transaction.sql" 30 <"$fifo" >"$out" 2>"$err" {hold}>&- &
   probe=$!
-  wait_until 15 "the VM's transaction" grep -qx ready "$out" || { cat "$err" >&2 && return 1; }
+  wait_until --while-alive "$probe" 15 "the VM's transaction" grep -qx ready "$out" || { cat "$err" >&2 && return 1; }
   expect_eq "rows of this run seen inside the transaction" "1" "$(head -n 1 "$out")"
 
   # While the client is connected and idle after COMMIT:

@@ -18,20 +18,12 @@ start_in_cluster() {
   SERVER_PID=$!
 }
 
-# wait_for_server PID LOG SECONDS WHAT CMD...: polls CMD until it succeeds; fails (showing
-# the end of LOG) after SECONDS, or as soon as the server PID has exited.
+# wait_for_server PID LOG SECONDS WHAT CMD...: wait_until for a server, showing the end of its
+# LOG when it does not come up.
 wait_for_server() {
-  local pid=$1 log=$2 seconds=$3 what=$4 deadline
-  shift 4
-  deadline=$(($(now_ms) + seconds * 1000))
-  until "$@" >/dev/null 2>&1; do
-    if ! alive "$pid" || (($(now_ms) >= deadline)); then
-      printf 'FAIL: %s: not ready within %s s%s; the end of %s:\n' "$what" "$seconds" "$(alive "$pid" || echo ' (it exited)')" "$log" >&2
-      tail -n 20 "$log" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
+  local pid=$1 log=$2
+  shift 2
+  wait_until --while-alive "$pid" "$@" || { tail -n 20 "$log" >&2 && return 1; }
 }
 
 start_postgres() {
@@ -51,7 +43,7 @@ start_postgres() {
   start_in_cluster "$PG_DIR/postgres.log" "$PG_BIN/postgres" -D "$data"
   PG_PID=$SERVER_PID
   wait_for_server "$PG_PID" "$PG_DIR/postgres.log" 30 PostgreSQL \
-    "$PG_BIN/pg_isready" -q -t 1 -h "$PG_DIR/run" -p "$PG_PORT"
+    "$PG_BIN/pg_isready" -q -t 1 -h "$PG_DIR/run" -p "$PG_PORT" -U postgres -d postgres
   superuser_psql -d postgres -f "$FIXTURE/setup.sql" >/dev/null
 }
 

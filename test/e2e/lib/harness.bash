@@ -26,12 +26,22 @@ expect_below() { # WHAT LIMIT VALUE
   return 1
 }
 
-# wait_until SECONDS WHAT CMD...: runs CMD every 0.1 s until it succeeds; fails after SECONDS.
+# wait_until [--while-alive PID] SECONDS WHAT CMD...: runs CMD every 0.1 s until it succeeds;
+# fails after SECONDS, or as soon as PID (the process that should make CMD succeed) is gone.
 wait_until() {
-  local seconds=$1 what=$2 deadline
+  local pid="" seconds what deadline
+  if [[ $1 == --while-alive ]]; then
+    pid=$2
+    shift 2
+  fi
+  seconds=$1 what=$2
   shift 2
   deadline=$(($(now_ms) + seconds * 1000))
   until "$@" >/dev/null 2>&1; do
+    if [[ -n $pid ]] && ! alive "$pid"; then
+      printf 'FAIL: %s: the process that should provide it (pid %s) exited\n' "$what" "$pid" >&2
+      return 1
+    fi
     if (($(now_ms) >= deadline)); then
       printf 'FAIL: %s: not within %s s\n' "$what" "$seconds" >&2
       return 1
