@@ -177,7 +177,7 @@ first_boot_joins_once_then_pins() {
   printf 'tailscale %s\n' "$joins"
   expect_eq "tailscale up calls on first boot" "1" "$(grep -c . <<<"$joins")"
   expect_match "the join's flags" "^up --reset --auth-key=file:[^ ]+ --hostname=$VM_HOSTNAME --ssh=true --timeout=[0-9]+s" "$joins"
-  expect_eq "the credential on a command line" "0" "$(grep -cF -- "$FAKE_AUTH_KEY" "$state/calls" || true)"
+  expect_eq "the credential on a command line" "0" "$(grep -cF -f <(printf '%s\n' "$FAKE_AUTH_KEY") "$state/calls" || true)"
   expect_pinned_to "$CLUSTER_ADDR"
 }
 

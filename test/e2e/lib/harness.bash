@@ -54,8 +54,10 @@ wait_until() {
 alive() {
   local state
   kill -0 "$1" 2>/dev/null || return 1
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ $state != Z ]]
+  state=$(<"/proc/$1/stat") 2>/dev/null || return 1
+  # The state follows the command name, which is in parentheses and may hold spaces.
+  state=${state##*) }
+  [[ ${state:0:1} != Z ]]
 }
 
 # stop_pid PID [SIGNAL]: SIGNAL (default TERM), then KILL after 5 s. Only ever given PIDs
