@@ -15,7 +15,6 @@ export interface DatabaseUrl {
   readonly host: string;
   /** Undefined when the URL names no port. */
   readonly port: number | undefined;
-  readonly rendered: string;
 }
 
 export type DatabaseUrlResult =
@@ -55,16 +54,16 @@ export function databaseUrlOf(producer: ExternalSecretView, key: string): Databa
     return { kind: 'invalid', problem: `${where} renders ${JSON.stringify(plain)}, which is not a postgres:// URL with a host.`, fix: 'Compose it as postgres://<role>:<password>@<host>:<port>/<database>.' };
   }
   const withHostile = parse(hostile);
-  const survives = withHostile !== undefined && withHostile.hostname === url.hostname && withHostile.port === url.port
-    && safeDecode(withHostile.password) === HOSTILE_VALUE;
-  if (!survives) {
-    return {
-      kind: 'invalid',
-      problem: `${where}: with a password containing ${JSON.stringify(HOSTILE_VALUE)} the URL no longer reaches ${url.hostname} (it renders ${JSON.stringify(hostile)}): the password is not URL-escaped.`,
-      fix: `Escape the password in the template: ${ESCAPED_PASSWORD_EXPRESSION}.`,
-    };
+  const fix = `Escape the password in the template: ${ESCAPED_PASSWORD_EXPRESSION}.`;
+  if (withHostile === undefined || withHostile.hostname !== url.hostname || withHostile.port !== url.port) {
+    const becomes = withHostile === undefined ? 'no longer parses' : `dials ${withHostile.hostname}:${withHostile.port || '(no port)'}`;
+    return { kind: 'invalid', problem: `${where}: with a password containing ${JSON.stringify(HOSTILE_VALUE)} the URL ${becomes}, not ${url.hostname}:${url.port || '(no port)'}: the password is not URL-escaped.`, fix };
   }
-  return { kind: 'parsed', url: { host: url.hostname, port: url.port === '' ? undefined : Number(url.port), rendered: plain } };
+  const decoded = safeDecode(withHostile.password);
+  if (decoded !== HOSTILE_VALUE) {
+    return { kind: 'invalid', problem: `${where}: the password ${JSON.stringify(HOSTILE_VALUE)} reaches the client as ${JSON.stringify(decoded ?? withHostile.password)} (libpq percent-decodes the userinfo, and does not turn "+" into a space).`, fix };
+  }
+  return { kind: 'parsed', url: { host: url.hostname, port: url.port === '' ? undefined : Number(url.port) } };
 }
 
 function safeDecode(value: string): string | undefined {

@@ -1,15 +1,14 @@
 /**
  * No object of one environment references another environment's tag, tailnet hostname,
  * namespace or vault item (the reference deployment's canary proxy carried production's tag).
- * Ownership comes from the configuration; the references are read from every string of the
- * rendered objects.
+ * Ownership comes from the configuration; references are searched in every string of the
+ * rendered objects, property names included.
  */
 import { ENVIRONMENT_LABEL, vmCredentialTags } from '../../config/names';
 import type { EnvironmentConfig } from '../../config/types';
-import { TAILSCALE_TAG } from '../../config/syntax';
 import { type Problem, environmentCheck, fromProblems } from '../environment-check';
-import type { PathInput } from '../types';
 import { describeObject, stringLeaves } from '../manifest/objects';
+import type { PathInput } from '../types';
 
 type Owned = 'tag' | 'tailnet hostname' | 'namespace' | 'vault item' | 'environment name';
 
@@ -29,21 +28,29 @@ function ownedIdentifiers(env: EnvironmentConfig): Map<string, Owned> {
   return owned;
 }
 
-const TAG_IN_TEXT = new RegExp(TAILSCALE_TAG.source.replace(/^\^|\$$/g, ''), 'g');
-const DNS_TOKEN = /[A-Za-z0-9-]+/g;
-const SERVICE_HOST = /[a-z0-9-]+\.([a-z0-9-]+)\.svc\b/g;
+interface Foreign {
+  readonly identifier: string;
+  readonly kind: Owned;
+  readonly owner: string;
+  /** Does a string (held by `property`) reference it? */
+  readonly referencedBy: (value: string, property: string | undefined) => boolean;
+}
 
-/** The identifiers of `kind` a string refers to, given the property that holds it. */
-function references(value: string, property: string | undefined): [Owned, string][] {
-  const found: [Owned, string][] = [];
-  for (const match of value.matchAll(TAG_IN_TEXT)) found.push(['tag', match[0]]);
-  for (const match of value.matchAll(DNS_TOKEN)) found.push(['tailnet hostname', match[0]]);
-  for (const match of value.matchAll(SERVICE_HOST)) found.push(['namespace', match[1]!]);
-  // A bare namespace ("tuist") is also a common word, so only where a namespace is expected.
-  if (property === 'namespace') found.push(['namespace', value]);
-  found.push(['vault item', value]);
-  if (property === ENVIRONMENT_LABEL) found.push(['environment name', value]);
-  return found;
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function foreign(identifier: string, kind: Owned, owner: string): Foreign {
+  // Anywhere in a string, as a whole name: "tag:a-b" is not in "tag:a-b-c".
+  const asName = new RegExp(`(^|[^A-Za-z0-9_-])${escapeRegExp(identifier)}($|[^A-Za-z0-9_-])`);
+  // A bare namespace ("tuist") is also a common word: only where a namespace is meant.
+  const asNamespace = new RegExp(`\\.${escapeRegExp(identifier)}\\.svc\\b`);
+  const referencedBy = {
+    'tag': (value: string) => asName.test(value),
+    'tailnet hostname': (value: string) => asName.test(value),
+    'vault item': (value: string) => asName.test(value),
+    'namespace': (value: string, property: string | undefined) => (property === 'namespace' && value === identifier) || asNamespace.test(value),
+    'environment name': (value: string, property: string | undefined) => property === ENVIRONMENT_LABEL && value === identifier,
+  }[kind];
+  return { identifier, kind, owner, referencedBy };
 }
 
 export const environmentIsolation = environmentCheck<PathInput>(
@@ -51,29 +58,15 @@ export const environmentIsolation = environmentCheck<PathInput>(
   "No object references another environment's tag, tailnet hostname, namespace or vault item",
   ({ environment, objects, input }) => {
     const own = ownedIdentifiers(environment);
-    const foreign = new Map<string, { kind: Owned; owner: string }>();
-    for (const other of input.model.environments) {
-      if (other.name === environment.name) continue;
-      for (const [identifier, kind] of ownedIdentifiers(other)) {
-        if (!own.has(identifier)) foreign.set(`${kind}\0${identifier}`, { kind, owner: other.name });
-      }
-    }
-    const problems: Problem[] = [];
-    const seen = new Set<string>();
-    for (const object of objects) {
-      for (const leaf of stringLeaves(object)) {
-        for (const [kind, identifier] of references(leaf.value, leaf.property)) {
-          const owner = foreign.get(`${kind}\0${identifier}`);
-          const key = `${describeObject(object)}\0${leaf.path}\0${identifier}`;
-          if (owner === undefined || seen.has(key)) continue;
-          seen.add(key);
-          problems.push({
-            message: `${describeObject(object)}, ${leaf.path}: ${JSON.stringify(leaf.value)} references ${owner.kind} "${identifier}" of environment "${owner.owner}".`,
-            fix: `Use environment "${environment.name}"'s own ${owner.kind}; environments never share tags, hostnames, namespaces or vault items.`,
-          });
-        }
-      }
-    }
+    const others = input.model.environments.filter((other) => other.name !== environment.name).flatMap((other) => (
+      [...ownedIdentifiers(other)].filter(([identifier]) => !own.has(identifier)).map(([identifier, kind]) => foreign(identifier, kind, other.name))
+    ));
+    const problems: Problem[] = objects.flatMap((object) => stringLeaves(object).flatMap((leaf) => others
+      .filter((f) => f.referencedBy(leaf.value, leaf.property))
+      .map((f) => ({
+        message: `${describeObject(object)}, ${leaf.path}: ${JSON.stringify(leaf.value)} references ${f.kind} "${f.identifier}" of environment "${f.owner}".`,
+        fix: `Use environment "${environment.name}"'s own ${f.kind}; environments never share tags, hostnames, namespaces or vault items.`,
+      }))));
     return fromProblems(problems, `${objects.length} objects reference only this environment's tags, hostnames, namespace and vault items.`);
   },
 );

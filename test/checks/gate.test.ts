@@ -1,0 +1,54 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { repoRoot } from '../../src/checks/gate';
+import { main as synth } from '../../src/cli/synth';
+import type { EnvironmentConfig } from '../../src/config/types';
+import { readTree } from '../../src/synth/output-tree';
+import { ENVIRONMENTS, TAILNETS, staging, variant } from '../fixtures';
+
+function context(environments: readonly EnvironmentConfig[] = ENVIRONMENTS) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) } };
+}
+
+describe('npm run synth runs the checks before writing', () => {
+  let dir: string;
+  beforeEach(() => { dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gate-')), 'dist'); });
+
+  test('fails when a check fails, naming it, and leaves the previous dist/ untouched', () => {
+    expect(synth(['--out', dir, '-q'], context().ctx)).toBe(0);
+    const before = readTree(dir);
+    const withoutJoin = ENVIRONMENTS.map((e) => (e.name === 'staging' ? variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; }) : e));
+    const { err, ctx } = context(withoutJoin);
+    expect(synth(['--out', dir], ctx)).toBe(1);
+    expect(err.join('\n')).toMatch(/^FAIL +path\.tailscale-auth-key +staging +[\s\S]*Nothing was written to .*dist\/\./m);
+    expect(readTree(dir)).toEqual(before);
+  });
+
+  test('writes, with a warning, when the CRD directory is missing', () => {
+    const { out, err, ctx } = context();
+    expect(synth(['--out', dir, '--crds', '/nonexistent/crds'], ctx)).toBe(0);
+    expect(err).toEqual([expect.stringMatching(/^warning: SKIPPED: no CRD schemas at \/nonexistent\/crds/)]);
+    expect(out.join('\n')).toMatch(/^SKIPPED +schema\.custom-resources +staging /m);
+    expect(readTree(dir).has('staging/path.md')).toBe(true);
+  });
+
+  test('writes nothing when the CRD directory is missing and --require-schemas is given', () => {
+    expect(synth(['--out', dir, '--crds', '/nonexistent/crds', '--require-schemas'], context().ctx)).toBe(1);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  test('prints the checks\' verdict under the summary', () => {
+    const { out, ctx } = context();
+    expect(synth(['--out', dir], ctx)).toBe(0);
+    expect(out.join('\n')).toMatch(/ASSUMED +path\.vm-credential-tags +canary [\s\S]*Checks passed: \d+ checks × 3 environments: .* 0 failed\.\nWrote \d+ files/);
+  });
+
+  test('finds the repository root above any module', () => {
+    expect(fs.existsSync(path.join(repoRoot(), 'package.json'))).toBe(true);
+    expect(repoRoot(path.join(repoRoot(), 'src', 'checks', 'schema'))).toBe(repoRoot());
+    expect(() => repoRoot('/')).toThrow(/No package.json above \//);
+  });
+});

@@ -1,0 +1,196 @@
+import fc from 'fast-check';
+import { ESCAPED_PASSWORD_EXPRESSION } from '../../src/k8s/database-url';
+import { runChecks } from '../../src/checks/run';
+import {
+  container, env, expectOnlyFailure, linux, pick, pooler, processorSecret, resultOf, runBroken, validInput, xcresult,
+} from './helpers';
+
+describe('path proof', () => {
+  test('all three environments pass on the committed configuration (canary\'s vault credential is assumed, not proven)', () => {
+    const run = runChecks(validInput());
+    expect(run.ok).toBe(true);
+    const notPassed = run.results.filter((r) => r.status !== 'pass').map((r) => `${r.check} @ ${r.environment}: ${r.status}`);
+    expect(notPassed).toEqual(['path.vm-credential-tags @ canary: assumed']);
+    expect(new Set(run.results.map((r) => r.environment))).toEqual(new Set(['staging', 'canary', 'production']));
+  });
+
+  describe('path.database-url-key', () => {
+    test('fails when the VM reads a key the ExternalSecret does not write', () => {
+      const run = runBroken('canary', (objects) => { env(xcresult(objects), 'DATABASE_URL').valueFrom.secretKeyRef.key = 'database-url'; });
+      const failure = expectOnlyFailure(run, 'path.database-url-key', 'canary');
+      expect(failure.message).toMatch(/key "database-url" of Secret "tuist-processor-database".*writes only the keys processor-database-url, xcresult-processor-database-url/);
+      expect(resultOf(run, 'path.database-url-host', 'canary').status).toBe('skip');
+    });
+
+    test('fails when the VM reads a Secret that no ExternalSecret in its namespace writes', () => {
+      const run = runBroken('staging', (objects) => { env(xcresult(objects), 'DATABASE_URL').valueFrom.secretKeyRef.name = 'tuist-database'; });
+      expect(expectOnlyFailure(run, 'path.database-url-key', 'staging').message).toMatch(/no ExternalSecret in namespace "tuist-staging" writes a Secret of that name/);
+    });
+
+    test('fails when DATABASE_URL is a literal instead of a Secret key', () => {
+      const run = runBroken('production', (objects) => {
+        const variable = env(xcresult(objects), 'DATABASE_URL');
+        delete variable.valueFrom;
+        variable.value = 'postgres://tuist-pg-pooler-production:5432/tuist';
+      });
+      expect(expectOnlyFailure(run, 'path.database-url-key', 'production').message).toMatch(/DATABASE_URL is not read from a Secret key/);
+    });
+  });
+
+  describe('path.database-url-host', () => {
+    const setVmUrl = (objects: any[], url: string): void => { processorSecret(objects).spec.target.template.data['xcresult-processor-database-url'] = url; };
+
+    test('fails when the VM URL names the in-cluster Service, which the VM cannot reach', () => {
+      const run = runBroken('canary', (objects) => setVmUrl(objects, `postgres://tuist_processor:${ESCAPED_PASSWORD_EXPRESSION}@tuist-pg-pooler-rw.tuist-canary.svc:5432/tuist`));
+      const failure = expectOnlyFailure(run, 'path.database-url-host', 'canary');
+      expect(failure.message).toMatch(/host is "tuist-pg-pooler-rw.tuist-canary.svc", but Pooler tuist-pg-pooler-rw's tailnet hostname is "tuist-pg-pooler-canary"/);
+      expect(failure.fix).toMatch(/"tuist-pg-pooler-canary"/);
+    });
+
+    test('fails when the URL names another port than the pooler\'s 5432', () => {
+      const run = runBroken('staging', (objects) => setVmUrl(objects, `postgres://tuist_processor:${ESCAPED_PASSWORD_EXPRESSION}@tuist-pg-pooler-staging:6432/tuist`));
+      expect(expectOnlyFailure(run, 'path.database-url-host', 'staging').message).toMatch(/port is 6432; the pooler's Service listens on 5432/);
+    });
+
+    test('fails when the password is not URL-escaped (a generated password moves the host)', () => {
+      const run = runBroken('production', (objects) => setVmUrl(objects, 'postgres://tuist_processor:{{ .password }}@tuist-pg-pooler-production:5432/tuist'));
+      const failure = expectOnlyFailure(run, 'path.database-url-host', 'production');
+      expect(failure.message).toMatch(/the URL no longer parses, not tuist-pg-pooler-production:5432: the password is not URL-escaped/);
+      expect(failure.fix).toMatch(/urlquery/);
+    });
+
+    test('fails when a space in the password would reach libpq as "+" (urlquery alone)', () => {
+      const run = runBroken('canary', (objects) => setVmUrl(objects, 'postgres://tuist_processor:{{ .password | urlquery }}@tuist-pg-pooler-canary:5432/tuist'));
+      const failure = expectOnlyFailure(run, 'path.database-url-host', 'canary');
+      expect(failure.message).toMatch(/reaches the client as "p@ss:w\/rd\?#\[\]\+%\+&="/);
+      expect(failure.fix).toContain(ESCAPED_PASSWORD_EXPRESSION);
+    });
+
+    test('fails when the hostname annotation is gone (the VMs are not on the pod network)', () => {
+      const run = runBroken('canary', (objects) => { delete pooler(objects).spec.serviceTemplate.metadata.annotations['tailscale.com/hostname']; });
+      expect(expectOnlyFailure(run, 'path.database-url-host', 'canary').message).toMatch(/has no tailscale.com\/hostname annotation/);
+    });
+  });
+
+  describe('path.pooler-exposure', () => {
+    test('fails when the Service is not exposed', () => {
+      const run = runBroken('staging', (objects) => { pooler(objects).spec.serviceTemplate.metadata.annotations['tailscale.com/expose'] = 'false'; });
+      expect(expectOnlyFailure(run, 'path.pooler-exposure', 'staging').message).toMatch(/tailscale.com\/expose is "false"/);
+    });
+
+    test('fails when the proxy carries a tag besides the cluster tag', () => {
+      const run = runBroken('canary', (objects) => { pooler(objects).spec.serviceTemplate.metadata.annotations['tailscale.com/tags'] = 'tag:tuist-k8s-canary,tag:tuist-debug-canary'; });
+      const failure = expectOnlyFailure(run, 'path.pooler-exposure', 'canary');
+      expect(failure.message).toMatch(/"tag:tuist-k8s-canary,tag:tuist-debug-canary"; the environment's cluster tag is "tag:tuist-k8s-canary"/);
+    });
+  });
+
+  describe('path.vm-credential-tags', () => {
+    test('fails when the VM asks for another tag than the environment\'s VM tag', () => {
+      const run = runBroken('production', (objects) => { container(xcresult(objects)).env.push({ name: 'TAILSCALE_TAGS', value: 'tag:tuist-macmini-shared' }); });
+      const failure = expectOnlyFailure(run, 'path.vm-credential-tags', 'production');
+      expect(failure.message).toMatch(/TAILSCALE_TAGS is "tag:tuist-macmini-shared"; the VMs must ask for "tag:tuist-macmini-production" only/);
+    });
+
+    test('fails when a VM joining with an OAuth client does not say which tags it asks for', () => {
+      const input = validInput();
+      const staging = input.environments[0]!;
+      const oauth = { ...staging, environment: { ...staging.environment, vmCredential: { delivery: 'pulumi' as const, kind: 'oauth-client' as const } } };
+      const run = runChecks({ ...input, environments: [oauth, ...input.environments.slice(1)] });
+      expect(expectOnlyFailure(run, 'path.vm-credential-tags', 'staging').message).toMatch(/no TAILSCALE_TAGS; a VM joining with an OAuth client must name the tags/);
+    });
+
+    test('says a vault-delivered credential\'s tags are assumed, naming the vault item, and passes a minted one', () => {
+      const run = runChecks(validInput());
+      expect(resultOf(run, 'path.vm-credential-tags', 'canary')).toMatchObject({ status: 'assumed', message: expect.stringMatching(/vault item "tuist-canary-macos-fleet".*asserted by the vault item's owner/) });
+      expect(resultOf(run, 'path.vm-credential-tags', 'staging')).toMatchObject({ status: 'pass', message: expect.stringMatching(/mints the auth-key with tag tag:tuist-macmini-staging/) });
+    });
+  });
+
+  describe('path.tailscale-auth-key', () => {
+    test('fails when the VM reads another Secret than the one the Pulumi stack delivers the credential to', () => {
+      const run = runBroken('production', (objects) => { env(xcresult(objects), 'TAILSCALE_AUTH_KEY').valueFrom.secretKeyRef.name = 'tailscale-auth'; });
+      const failure = expectOnlyFailure(run, 'path.tailscale-auth-key', 'production');
+      expect(failure.message).toMatch(/reads Secret "tailscale-auth", key "auth-key"; the Pulumi stack delivers the credential to Secret "tuist-macos-fleet-tailscale"/);
+    });
+
+    test('fails when the vault ExternalSecret fills the key from another vault item', () => {
+      const run = runBroken('canary', (objects) => { pick(objects, 'ExternalSecret', 'tuist-macos-fleet-tailscale').spec.data[0].remoteRef.key = 'tuist-canary-ci'; });
+      expect(expectOnlyFailure(run, 'path.tailscale-auth-key', 'canary').message).toMatch(/fills from "tuist-canary-ci", not from the credential's vault item "tuist-canary-macos-fleet"/);
+    });
+
+    test('fails when an ExternalSecret also writes the Secret the Pulumi stack owns', () => {
+      const run = runBroken('staging', (objects) => {
+        const rival = structuredClone(processorSecret(objects));
+        rival.metadata.name = 'tuist-macos-fleet-tailscale';
+        rival.spec.target = { name: 'tuist-macos-fleet-tailscale', creationPolicy: 'Owner' };
+        rival.spec.data[0].secretKey = 'auth-key';
+        objects.push(rival);
+      });
+      expect(expectOnlyFailure(run, 'path.tailscale-auth-key', 'staging').message).toMatch(/written by the Pulumi stack and also by ExternalSecret tuist-macos-fleet-tailscale/);
+    });
+
+    test('fails when the VM has no credential, so it never joins the tailnet', () => {
+      const run = runBroken('staging', (objects) => {
+        const c = container(xcresult(objects));
+        c.env = c.env.filter((e: any) => e.name !== 'TAILSCALE_AUTH_KEY');
+      });
+      expect(expectOnlyFailure(run, 'path.tailscale-auth-key', 'staging').message).toMatch(/no TAILSCALE_AUTH_KEY env var.*never joins the tailnet/);
+    });
+  });
+
+  describe('path.linux-database-url', () => {
+    test('fails when the Linux processor\'s URL names the tailnet hostname instead of the Service', () => {
+      const run = runBroken('staging', (objects) => {
+        processorSecret(objects).spec.target.template.data['processor-database-url'] = `postgres://tuist_processor:${ESCAPED_PASSWORD_EXPRESSION}@tuist-pg-pooler-staging:5432/tuist`;
+      });
+      expect(expectOnlyFailure(run, 'path.linux-database-url', 'staging').message).toMatch(/host is "tuist-pg-pooler-staging"; the pooler's Service in its namespace is "tuist-pg-pooler-rw.tuist-staging.svc"/);
+    });
+
+    test('fails when the Linux processor reads the VM key', () => {
+      const run = runBroken('canary', (objects) => { env(linux(objects), 'DATABASE_URL').valueFrom.secretKeyRef.key = 'xcresult-processor-database-url'; });
+      expect(expectOnlyFailure(run, 'path.linux-database-url', 'canary').message).toMatch(/host is "tuist-pg-pooler-canary"/);
+    });
+  });
+
+  describe('path.environment-isolation', () => {
+    test('fails when canary\'s VM pins production\'s proxies', () => {
+      const run = runBroken('canary', (objects) => { env(xcresult(objects), 'TAILSCALE_PEER_TAGS').value = 'tag:tuist-k8s-production'; });
+      const failure = expectOnlyFailure(run, 'path.environment-isolation', 'canary');
+      expect(failure.message).toMatch(/Deployment tuist-xcresult-processor, .*references tag "tag:tuist-k8s-production" of environment "production"/);
+    });
+
+    test('fails when an object is placed in another environment\'s namespace', () => {
+      const run = runBroken('production', (objects) => { pick(objects, 'PodDisruptionBudget', 'tuist-processor').metadata.namespace = 'tuist-canary'; });
+      expect(expectOnlyFailure(run, 'path.environment-isolation', 'production').message).toMatch(/namespace "tuist-canary" of environment "canary"/);
+    });
+
+    test('fails when the processor secret reads another environment\'s vault item', () => {
+      const run = runBroken('staging', (objects) => { processorSecret(objects).spec.data[0].remoteRef.key = 'tuist-production-postgres'; });
+      expect(expectOnlyFailure(run, 'path.environment-isolation', 'staging').message).toMatch(/vault item "tuist-production-postgres" of environment "production"/);
+    });
+
+    test('fails, naming the owner, for any other environment\'s tag, hostname or vault item written into any string of an object', () => {
+      const input = validInput();
+      const canary = input.environments.find((e) => e.environment.name === 'canary')!;
+      const foreign = ['tag:tuist-k8s-production', 'tag:tuist-macmini-staging', 'tuist-pg-pooler-production', 'tuist-staging-postgres'];
+      // Every string-valued spot of canary's objects (a path and the string there).
+      const spots: [number, string[]][] = [];
+      const walk = (value: any, index: number, at: string[]): void => {
+        if (typeof value === 'string') spots.push([index, at]);
+        else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, index, [...at, k]);
+      };
+      canary.objects.forEach((o, i) => walk(o, i, []));
+      fc.assert(fc.property(fc.constantFrom(...spots), fc.constantFrom(...foreign), fc.constantFrom('', 'x ', 'a,'), ([index, at], identifier, prefix) => {
+        const objects = structuredClone(canary.objects) as any[];
+        let parent = objects[index];
+        for (const step of at.slice(0, -1)) parent = parent[step];
+        parent[at[at.length - 1]!] = `${prefix}${identifier}`;
+        const run = runChecks({ ...input, environments: input.environments.map((e) => (e === canary ? { ...e, objects } : e)) });
+        const isolation = resultOf(run, 'path.environment-isolation', 'canary');
+        expect(isolation.status).toBe('fail');
+        expect(isolation.message).toContain(`"${identifier}" of environment "${identifier.includes('staging') ? 'staging' : 'production'}"`);
+      }), { numRuns: 60 });
+    });
+  });
+});

@@ -1,0 +1,78 @@
+import * as os from 'node:os';
+import { main } from '../../src/cli/check';
+import { CHECKS } from '../../src/checks/registry';
+import { ConfigError } from '../../src/config/load';
+import type { EnvironmentConfig } from '../../src/config/types';
+import { ENVIRONMENTS, TAILNETS, staging, variant } from '../fixtures';
+
+function context(environments: readonly EnvironmentConfig[] = ENVIRONMENTS) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) } };
+}
+
+/** A configuration validation accepts but the gate refuses: the VMs would never join the tailnet. */
+const withoutJoin = ENVIRONMENTS.map((e) => (e.name === 'staging' ? variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; }) : e));
+
+describe('check command', () => {
+  test('passes the committed configuration with one line per check and environment', () => {
+    const { out, err, ctx } = context();
+    expect(main([], ctx)).toBe(0);
+    const lines = out.join('\n').split('\n');
+    expect(lines.filter((l) => /^(PASS|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
+    expect(lines).toContainEqual(expect.stringMatching(/^ASSUMED +path\.vm-credential-tags +canary /));
+    expect(err).toEqual([]);
+  });
+
+  test('fails when a check fails, naming the check, the environment and the fix', () => {
+    const { out, ctx } = context(withoutJoin);
+    expect(main([], ctx)).toBe(1);
+    const report = out.join('\n');
+    expect(report).toMatch(/^FAIL +path\.tailscale-auth-key +staging +Deployment tuist-xcresult-processor has no TAILSCALE_AUTH_KEY env var\. Without it the VM never joins the tailnet/m);
+    expect(report).toMatch(/^ +fix: Set TAILSCALE_AUTH_KEY from a secretKeyRef/m);
+    expect(report).toMatch(/Checks FAILED: .* 1 failed\.$/);
+  });
+
+  test('--json prints the results for machines', () => {
+    const { out, ctx } = context(withoutJoin);
+    expect(main(['--json'], ctx)).toBe(1);
+    const json = JSON.parse(out.join('\n'));
+    expect(json.ok).toBe(false);
+    expect(json.results.filter((r: any) => r.status === 'fail')).toEqual([expect.objectContaining({ check: 'path.tailscale-auth-key', environment: 'staging', fix: expect.any(String) })]);
+  });
+
+  test('reports schema validation as SKIPPED, with a warning, when the CRD directory is missing', () => {
+    const { out, err, ctx } = context();
+    expect(main(['--crds', '/nonexistent/crds'], ctx)).toBe(0);
+    expect(out.join('\n')).toMatch(/^SKIPPED +schema\.custom-resources +staging +SKIPPED: no CRD schemas at \/nonexistent\/crds; 2 custom resources .* were NOT validated\./m);
+    expect(out.join('\n')).toMatch(/3 skipped, 0 failed\.$/);
+    expect(err).toEqual([expect.stringMatching(/^warning: SKIPPED: no CRD schemas at \/nonexistent\/crds.*Pass --require-schemas to make this an error/)]);
+  });
+
+  test('fails when the CRD directory is missing and --require-schemas is given', () => {
+    const { out, ctx } = context();
+    expect(main(['--crds', '/nonexistent/crds', '--require-schemas'], ctx)).toBe(1);
+    expect(out.join('\n')).toMatch(/^FAIL +schema\.custom-resources +production +no CRD schemas at \/nonexistent\/crds/m);
+  });
+
+  test('resolves a relative --crds against the repository root, wherever it runs', () => {
+    const cwd = process.cwd();
+    try {
+      process.chdir(os.tmpdir());
+      const { out, ctx } = context();
+      expect(main(['--crds', '../shared/crds', '--require-schemas'], ctx)).toBe(0);
+      expect(out.join('\n')).toMatch(/^PASS +schema\.custom-resources +staging +2 custom resources .* match the CRD schemas in \/.*shared\/crds\./m);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('fails on an invalid configuration before any check runs', () => {
+    const broken = ENVIRONMENTS.map((e) => (e.name === 'staging' ? variant(staging, (d) => { d.pooler.tailnetExposure = { enabled: true, hostname: 'Bad Host', tags: ['tag:tuist-k8s-staging'] }; }) : e));
+    expect(() => main([], context(broken).ctx)).toThrow(ConfigError);
+  });
+
+  test('rejects unknown options', () => {
+    expect(() => main(['--strict'], context().ctx)).toThrow(/Unknown option '--strict'/);
+  });
+});
