@@ -37,7 +37,7 @@ Promise.resolve()
   .then(() => require(outfile).main(args))
   .then((code) => { process.exitCode = code; })
   .catch((error) => {
-    if (error && error.name === 'ConfigError') {
+    if (error && (error.name === 'ConfigError' || error.userFacing === true)) {
       console.error(`${command}: ${error.message}`);
       process.exitCode = 1;
     } else if (error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {

@@ -9,6 +9,12 @@ export interface TailnetConfig {
   readonly admins: { readonly group: string; readonly members: readonly string[] };
   /** Operators who may SSH into the VMs as `admin` for diagnostics. */
   readonly operations: { readonly group: string; readonly members: readonly string[] };
+  /**
+   * Tag of the OAuth client Pulumi deploys with. It mints the VM credentials of environments
+   * whose `vmCredential.delivery` is `pulumi`, so it owns their VM tags: Tailscale only mints
+   * keys for tags the client's own tags own.
+   */
+  readonly deployerTag: string;
 }
 
 export const TAILNETS: readonly TailnetConfig[] = [
@@ -16,10 +22,12 @@ export const TAILNETS: readonly TailnetConfig[] = [
     name: 'tuist-staging',
     admins: { group: 'group:tuist-admins', members: ['platform@tuist.dev'] },
     operations: { group: 'group:tuist-ops', members: ['oncall@tuist.dev'] },
+    deployerTag: 'tag:tuist-deployer',
   },
   {
     name: 'tuist',
     admins: { group: 'group:tuist-admins', members: ['platform@tuist.dev'] },
     operations: { group: 'group:tuist-ops', members: ['oncall@tuist.dev'] },
+    deployerTag: 'tag:tuist-deployer',
   },
 ];

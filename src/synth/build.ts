@@ -4,6 +4,9 @@
  */
 import { renderPathDiagrams } from '../checks/path-diagram';
 import type { Model } from '../config/load';
+import { buildTailnetPolicies } from '../tailnet/build';
+import type { TailnetPolicy } from '../tailnet/policy';
+import { renderTailnetFiles } from '../tailnet/render';
 import { type EnvironmentManifests, synthesizeEnvironment } from './manifests';
 import { type FileTree } from './output-tree';
 import { renderEnvironmentManifests } from './render';
@@ -11,18 +14,23 @@ import { renderEnvironmentManifests } from './render';
 export interface Build {
   readonly model: Model;
   readonly environments: readonly EnvironmentManifests[];
+  /** One verified policy per tailnet (its own tests pass, or the build throws a PolicyError). */
+  readonly tailnets: readonly TailnetPolicy[];
   /** Every file of `dist/`, keyed by path relative to it. */
   readonly files: FileTree;
 }
 
 export function build(model: Model): Build {
   const environments = model.environments.map(synthesizeEnvironment);
+  const tailnets = buildTailnetPolicies(model);
   const files = new Map<string, string>();
   for (const manifests of environments) {
     for (const [file, content] of renderEnvironmentManifests(manifests)) files.set(file, content);
   }
-  for (const [file, content] of renderPathDiagrams({ model, environments, policies: [] })) files.set(file, content);
-  return { model, environments, files: sortedTree(files) };
+  for (const [file, content] of renderTailnetFiles(tailnets)) files.set(file, content);
+  const policies = tailnets.map((p) => ({ tailnet: p.tailnet.name, document: p.document }));
+  for (const [file, content] of renderPathDiagrams({ model, environments, policies })) files.set(file, content);
+  return { model, environments, tailnets, files: sortedTree(files) };
 }
 
 function sortedTree(files: Map<string, string>): FileTree {

@@ -1,8 +1,9 @@
 import { imageReference } from '../config/names';
 import { formatTable } from '../report/table';
+import { POLICY_SUMMARY_HEADER, policySummaryRow } from '../tailnet/summary';
 import type { Build } from './build';
 
-/** The short table `npm run synth` prints: what each environment renders. */
+/** The short tables `npm run synth` prints: what each environment renders, and each tailnet's policy. */
 export function formatSummary(result: Build): string {
   const rows = result.environments.map(({ environment: env, objects }) => {
     const kinds = new Map<string, number>();
@@ -18,5 +19,6 @@ export function formatSummary(result: Build): string {
       env.vmCredential.delivery === 'pulumi' ? `pulumi ${env.vmCredential.kind}` : `vault ${env.vmCredential.kind}`,
     ];
   });
-  return formatTable(['environment', 'namespace', 'objects', 'pooler on tailnet', 'pooler', 'xcresult image', 'vm credential'], rows);
+  const environments = formatTable(['environment', 'namespace', 'objects', 'pooler on tailnet', 'pooler', 'xcresult image', 'vm credential'], rows);
+  return `${environments}\n\n${formatTable(POLICY_SUMMARY_HEADER, result.tailnets.map(policySummaryRow))}`;
 }

@@ -1,0 +1,113 @@
+/**
+ * The reachability matrix of a policy: for every source (tag or group) and every destination
+ * port the grants name, allow or deny, as the offline evaluator reads the document; and for
+ * Tailscale SSH, as which users each source gets in. Printed by `npm run matrix` and written
+ * beside each policy file.
+ */
+import { formatTable } from '../report/table';
+import { generatedHeader } from '../synth/render';
+import { canSsh, reachablePorts } from './evaluate';
+import { ROOT_USER } from './fragments';
+import type { PolicyDocument, TailnetPolicy } from './policy';
+import { type PortRange, formatPortRange, parsePortSpec, selectorKind } from './syntax';
+
+export type Reach = 'allow' | 'deny' | 'partial';
+
+export interface ReachabilityMatrix {
+  readonly sources: readonly string[];
+  /** Destination tag and port range, in the order the grants name them. */
+  readonly destinations: readonly { readonly dst: string; readonly range: PortRange }[];
+  /** `network[i][j]`: may `sources[i]` open `destinations[j]` (every port of it, some, or none)? */
+  readonly network: readonly (readonly Reach[])[];
+  readonly sshDestinations: readonly string[];
+  readonly sshUsers: readonly string[];
+  /** `ssh[i][j][k]`: how `sources[i]` gets in to `sshDestinations[j]` as `sshUsers[k]`. */
+  readonly ssh: readonly (readonly (readonly ('accept' | 'check' | 'deny')[])[])[];
+}
+
+export function reachabilityMatrix(doc: PolicyDocument): ReachabilityMatrix {
+  const sources = [...Object.keys(doc.tagOwners), ...Object.keys(doc.groups)];
+  const seen = new Set<string>();
+  const destinations = doc.grants.flatMap((grant) => grant.dst.filter((dst) => selectorKind(dst) === 'tag').flatMap((dst) =>
+    grant.ip.flatMap((spec) => {
+      const parsed = parsePortSpec(spec);
+      return parsed.ok ? parsed.value.map((range) => ({ dst, range })) : [];
+    }))).filter(({ dst, range }) => {
+    const key = `${dst} ${formatPortRange(range)}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  const network = sources.map((src) => destinations.map(({ dst, range }) => coverage(reachablePorts(doc, src, dst, range.proto), range)));
+  const sshDestinations = [...new Set(doc.ssh.flatMap((r) => r.dst).filter((d) => selectorKind(d) === 'tag'))];
+  const sshUsers = [...new Set([...doc.ssh.flatMap((r) => r.users).filter((u) => selectorKind(u) !== 'autogroup'), ROOT_USER])];
+  const ssh = sources.map((src) => sshDestinations.map((dst) => sshUsers.map((user) => {
+    const result = canSsh(doc, src, dst, user);
+    return result.allowed ? result.action! : 'deny';
+  })));
+  return { sources, destinations, network, sshDestinations, sshUsers, ssh };
+}
+
+/** How much of `range` the merged, sorted `reachable` ranges cover. */
+function coverage(reachable: readonly PortRange[], range: PortRange): Reach {
+  const overlapping = reachable.filter((r) => r.to >= range.from && r.from <= range.to);
+  if (overlapping.length === 0) return 'deny';
+  return overlapping.some((r) => r.from <= range.from && r.to >= range.to) ? 'allow' : 'partial';
+}
+
+function tables(matrix: ReachabilityMatrix): { network: { header: string[]; rows: string[][] }; ssh: { header: string[]; rows: string[][] } } {
+  return {
+    network: {
+      header: ['source', ...matrix.destinations.map(({ dst, range }) => `${dst} ${formatPortRange(range)}`)],
+      rows: matrix.sources.map((src, i) => [src, ...matrix.network[i]!]),
+    },
+    ssh: {
+      header: ['source', ...matrix.sshDestinations],
+      rows: matrix.sources.map((src, i) => [src, ...matrix.ssh[i]!.map((byUser) =>
+        matrix.sshUsers.map((user, k) => `${user}: ${byUser[k]}`).join(', '))]),
+    },
+  };
+}
+
+/** Plain-text tables for the terminal. */
+export function formatMatrixText(policy: TailnetPolicy): string {
+  const { network, ssh } = tables(reachabilityMatrix(policy.document));
+  return [
+    `tailnet ${policy.tailnet.name} (${policy.environments.map((e) => e.name).join(', ') || 'no environments'})`,
+    '',
+    'network (source → destination port):',
+    formatTable(network.header, network.rows),
+    '',
+    'Tailscale SSH (source → destination, per user):',
+    formatTable(ssh.header, ssh.rows),
+  ].join('\n');
+}
+
+export function matrixFileName(tailnet: string): string {
+  return `tailnet/${tailnet}.matrix.md`;
+}
+
+/** The generated Markdown document written beside the policy file. */
+export function formatMatrixMarkdown(policy: TailnetPolicy): string {
+  const { network, ssh } = tables(reachabilityMatrix(policy.document));
+  const name = policy.tailnet.name;
+  const header = generatedHeader(`src/config (tailnet "${name}": ${policy.environments.map((e) => e.name).join(', ') || 'no environments'})`, '').trim();
+  return [
+    `<!-- ${header} -->`,
+    `# Reachability on tailnet \`${name}\``,
+    '',
+    `What each source may open, as the offline evaluator reads \`${name}.hujson\`. Default deny: a port no grant names is closed to everyone. \`partial\` means some ports of a range.`,
+    '',
+    '## Network',
+    '',
+    markdownTable(network.header, network.rows),
+    '',
+    '## Tailscale SSH',
+    '',
+    markdownTable(ssh.header, ssh.rows),
+    '',
+  ].join('\n');
+}
+
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header.map((h, i) => (i === 0 ? h : `\`${h}\``))), line(header.map(() => '---')), ...rows.map((r) => line(r.map((c, i) => (i === 0 ? `\`${c}\`` : c))))].join('\n');
+}
