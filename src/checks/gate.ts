@@ -8,7 +8,6 @@ import type { Build } from '../synth/build';
 import { loadCrdCatalog } from './schema/crd-catalog';
 import { customResourceKinds } from './schema/custom-resources';
 import { type CheckRun, runChecks } from './run';
-import type { TailnetPolicyDocument } from './types';
 
 /** Where the CRD schemas live by default, relative to the repository root. */
 export const DEFAULT_CRDS_DIR = '../shared/crds';
@@ -40,18 +39,12 @@ export function defaultCrdCacheDir(): string {
   return path.join(repoRoot(), '.build', 'crd-validators');
 }
 
-/** The tailnet policy documents the policy hop evaluates. */
-function tailnetPolicies(): readonly TailnetPolicyDocument[] {
-  return [];
-}
-
 /** Runs every check on a build: the gate `npm run check` reports and `npm run synth` obeys. */
 export function runGate(result: Build, options: GateOptions): CheckRun {
-  const policies = tailnetPolicies();
   const crdsDir = path.resolve(repoRoot(), options.crds ?? DEFAULT_CRDS_DIR);
   const objects = result.environments.flatMap((e) => e.objects);
   const crds = loadCrdCatalog(crdsDir, customResourceKinds(objects), { cacheDir: options.cacheDir });
-  return runChecks({ model: result.model, environments: result.environments, policies, crds, requireSchemas: options.requireSchemas });
+  return runChecks({ model: result.model, environments: result.environments, policies: result.tailnets, crds, requireSchemas: options.requireSchemas });
 }
 
 /** The loud line printed when the schema check was skipped. */

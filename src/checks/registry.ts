@@ -4,6 +4,7 @@ import { pgbouncerParameters, poolerName, poolerNamespace } from './admission/po
 import { tailscaleHostname, tailscaleTags } from './admission/tailscale-annotations';
 import { databaseUrlHost, databaseUrlKey, linuxDatabaseUrl } from './path/database-url';
 import { environmentIsolation } from './path/environment-isolation';
+import { policyGrant } from './path/policy-grant';
 import { poolerExposure } from './path/pooler-exposure';
 import { tailscaleAuthKey, vmCredentialTagsCheck } from './path/vm-credential';
 import { duplicateEnv, secretLiterals } from './policy/env-vars';
@@ -20,6 +21,7 @@ export const PATH_CHECKS: readonly Check<PathInput>[] = [
   databaseUrlKey,
   databaseUrlHost,
   poolerExposure,
+  policyGrant,
   vmCredentialTagsCheck,
   tailscaleAuthKey,
   linuxDatabaseUrl,

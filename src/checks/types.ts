@@ -5,6 +5,7 @@
 import type { Model } from '../config/load';
 import type { EnvironmentConfig } from '../config/types';
 import type { KubeObject } from '../synth/manifests';
+import type { TailnetPolicy } from '../tailnet/policy';
 import type { CrdCatalog } from './schema/crd-catalog';
 
 /**
@@ -25,12 +26,6 @@ export interface CheckResult {
   readonly fix?: string;
 }
 
-/** A tailnet's policy document, as the tailnet module builds it. */
-export interface TailnetPolicyDocument {
-  readonly tailnet: string;
-  readonly document: unknown;
-}
-
 /** One environment as the checks see it: its configuration and its rendered objects. */
 export interface CheckedEnvironment {
   readonly environment: EnvironmentConfig;
@@ -41,7 +36,8 @@ export interface CheckedEnvironment {
 export interface PathInput {
   readonly model: Model;
   readonly environments: readonly CheckedEnvironment[];
-  readonly policies: readonly TailnetPolicyDocument[];
+  /** One verified policy per tailnet, as `build` makes them. */
+  readonly policies: readonly TailnetPolicy[];
 }
 
 export interface CheckInput extends PathInput {

@@ -28,8 +28,7 @@ export function build(model: Model): Build {
     for (const [file, content] of renderEnvironmentManifests(manifests)) files.set(file, content);
   }
   for (const [file, content] of renderTailnetFiles(tailnets)) files.set(file, content);
-  const policies = tailnets.map((p) => ({ tailnet: p.tailnet.name, document: p.document }));
-  for (const [file, content] of renderPathDiagrams({ model, environments, policies })) files.set(file, content);
+  for (const [file, content] of renderPathDiagrams({ model, environments, policies: tailnets })) files.set(file, content);
   return { model, environments, tailnets, files: sortedTree(files) };
 }
 

@@ -27,7 +27,7 @@ export function validInput(overrides: Partial<CheckInput> = {}): CheckInput {
   return {
     model: committed.model,
     environments: committed.environments.map(({ environment, objects }) => ({ environment, objects: structuredClone(objects) })),
-    policies: [],
+    policies: structuredClone(committed.tailnets),
     crds: crdCatalog(),
     requireSchemas: true,
     ...overrides,

@@ -85,6 +85,36 @@ describe('path proof', () => {
     });
   });
 
+  describe('path.policy-grant', () => {
+    test('fails when the tailnet policy has no grant from the VM tag to the proxy\'s tag on tcp:5432', () => {
+      const input = validInput();
+      const tuist = input.policies.find((p) => p.tailnet.name === 'tuist')!;
+      tuist.document.grants = tuist.document.grants.filter((g) => !(g.src.includes('tag:tuist-macmini-canary') && g.ip.includes('tcp:5432')));
+      const run = runChecks(input);
+      const failure = expectOnlyFailure(run, 'path.policy-grant', 'canary');
+      expect(failure.message).toMatch(/In tailnet "tuist", no grant lets tag:tuist-macmini-canary reach the proxy's tag tag:tuist-k8s-canary on tcp:5432/);
+      expect(failure.fix).toMatch(/Grant tag:tuist-macmini-canary → tag:tuist-k8s-canary on tcp:5432/);
+    });
+
+    test('fails when the grant opens another port than the pooler\'s', () => {
+      const input = validInput();
+      const grant = input.policies[0]!.document.grants.find((g) => g.src.includes('tag:tuist-macmini-staging') && g.ip.includes('tcp:5432'))!;
+      grant.ip = ['tcp:6432'];
+      expectOnlyFailure(runChecks(input), 'path.policy-grant', 'staging');
+    });
+
+    test('names the grant that lets the VMs in', () => {
+      expect(resultOf(runChecks(validInput()), 'path.policy-grant', 'production').message)
+        .toMatch(/^In tailnet "tuist", grants\[\d+\] \(tag:tuist-macmini-production → tag:tuist-k8s-production on tcp:5432\) lets tag:tuist-macmini-production reach the proxy's tag:tuist-k8s-production on tcp:5432\.$/);
+    });
+
+    test('follows the proxy\'s tags as rendered, not as configured', () => {
+      // A proxy tagged with a tag no grant names: the exposure check and the grant check both refuse it.
+      const run = runBroken('staging', (objects) => { pooler(objects).spec.serviceTemplate.metadata.annotations['tailscale.com/tags'] = 'tag:tuist-k8s-db-staging'; });
+      expect(run.results.filter((r) => r.status === 'fail').map((r) => r.check)).toEqual(['path.pooler-exposure', 'path.policy-grant']);
+    });
+  });
+
   describe('path.vm-credential-tags', () => {
     test('fails when the VM asks for another tag than the environment\'s VM tag', () => {
       const run = runBroken('production', (objects) => { container(xcresult(objects)).env.push({ name: 'TAILSCALE_TAGS', value: 'tag:tuist-macmini-shared' }); });
