@@ -1,0 +1,106 @@
+/**
+ * The diff's git adapter: the rendered output tree of a base commit, rendered by that
+ * commit's own code. The commit is exported (`git archive`, which touches neither the
+ * working tree nor the index) into a temporary directory that borrows this checkout's
+ * node_modules, and its `synth` writes into a temporary `dist/`. A base that cannot render
+ * itself (no `scripts/run.js`, or its synth fails) falls back to the `dist/` committed there,
+ * and says so.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type FileTree, readTree } from '../synth/output-tree';
+import { redactString } from './redact';
+
+/** Bad input to the diff (an unknown ref, not a repository): printed as is, exit 1. */
+export class DiffInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DiffInputError';
+  }
+}
+
+export interface BaseTree {
+  /** The commit the ref resolved to. */
+  readonly commit: string;
+  readonly files: FileTree;
+  /** How the tree was obtained, when not by rendering (for the report's notes). */
+  readonly notes: readonly string[];
+}
+
+/** Longest a base synth may take before it counts as failed. */
+const SYNTH_TIMEOUT_MS = 120_000;
+
+function git(root: string, args: readonly string[]): string {
+  return execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** The repository root containing `dir`. */
+export function repositoryRoot(dir: string): string {
+  try {
+    return git(dir, ['rev-parse', '--show-toplevel']);
+  } catch {
+    throw new DiffInputError(`${dir} is not inside a git repository; run the diff from a checkout of this project.`);
+  }
+}
+
+/** The commit `ref` names, or a DiffInputError saying what was not found. */
+export function resolveCommit(root: string, ref: string): string {
+  // A ref starting with "-" would be read as an option by git.
+  if (ref === '' || ref.startsWith('-')) throw new DiffInputError(`--base ${JSON.stringify(ref)} is not a git ref; pass a branch, tag or commit, e.g. --base origin/main.`);
+  try {
+    return git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {
+    throw new DiffInputError(`--base ${JSON.stringify(ref)} names no commit in ${root}. Fix: fetch it first (e.g. \`git fetch origin main\`), or pass a branch, tag or commit that exists.`);
+  }
+}
+
+/**
+ * Starts rendering the base; the returned promise settles when done. Callers render the head
+ * meanwhile: the base synth runs in its own process, on another core.
+ */
+export async function renderBaseTree(root: string, ref: string): Promise<BaseTree> {
+  const commit = resolveCommit(root, ref);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-base-'));
+  try {
+    const checkout = path.join(work, 'checkout');
+    fs.mkdirSync(checkout);
+    const archive = path.join(work, 'base.tar');
+    git(root, ['archive', '--format=tar', `--output=${archive}`, commit]);
+    execFileSync('tar', ['-xf', archive, '-C', checkout], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const committedDist = (): FileTree => readTree(path.join(checkout, 'dist'));
+
+    if (!fs.existsSync(path.join(checkout, 'scripts', 'run.js'))) {
+      return { commit, files: committedDist(), notes: [`the base ${short(commit)} has no scripts/run.js, so this compares with the dist/ committed there.`] };
+    }
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
+    const out = path.join(work, 'dist');
+    const result = await run(process.execPath, ['scripts/run.js', 'synth', '--out', out, '-q'], checkout);
+    if (result.code !== 0) {
+      const reason = redactString(lastLine(result.stderr) ?? `exit code ${result.code}`);
+      return { commit, files: committedDist(), notes: [`the base ${short(commit)} failed to render (${reason}), so this compares with the dist/ committed there.`] };
+    }
+    return { commit, files: readTree(out), notes: [] };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function short(commit: string): string {
+  return commit.slice(0, 12);
+}
+
+function lastLine(text: string): string | undefined {
+  return text.trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim();
+}
+
+function run(command: string, args: readonly string[], cwd: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child: ChildProcess = spawn(command, [...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], timeout: SYNTH_TIMEOUT_MS });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.on('error', (error) => resolve({ code: 1, stderr: `${stderr}\n${error.message}` }));
+    child.on('close', (code, signal) => resolve({ code: code ?? 1, stderr: signal === null ? stderr : `${stderr}\nstopped by ${signal}` }));
+  });
+}

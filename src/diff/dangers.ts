@@ -1,0 +1,78 @@
+/**
+ * Changes to an object that Kubernetes rejects, or that do not do on the live cluster what
+ * the manifest says. Each rule compares one object's two versions (not the field list), so it
+ * sees a field however it changed: edited, removed with its parent, or moved.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../synth/manifests';
+import { redactTree } from './redact';
+import type { Danger } from './report';
+
+/** Annotations that put a Service on the tailnet (Tailscale Kubernetes operator). */
+export const TAILNET_EXPOSURE_ANNOTATIONS = ['tailscale.com/expose', 'tailscale.com/hostname', 'tailscale.com/tags'] as const;
+
+/** Workload kinds whose `spec.selector` the API server refuses to change (apps/v1). */
+const IMMUTABLE_SELECTOR_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+
+const UNEXPOSE_RUNBOOK = 'docs/runbooks/unexpose-pooler.md';
+
+type Path = readonly string[];
+
+function at(object: unknown, path: Path): unknown {
+  let node = object;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+const show = (value: unknown): string => JSON.stringify(redactTree(value)) ?? 'nothing';
+
+/** Where an object's Service annotations are: a Pooler's service template, or a Service's own. */
+function serviceAnnotationsPath(object: KubeObject): Path | undefined {
+  if (object.kind === 'Pooler') return ['spec', 'serviceTemplate', 'metadata', 'annotations'];
+  if (object.kind === 'Service') return ['metadata', 'annotations'];
+  return undefined;
+}
+
+/** Dangers of changing `before` into `after` (one object, same key, in environment `scope`). */
+export function objectDangers(scope: string, key: string, before: KubeObject, after: KubeObject): Danger[] {
+  const dangers: Danger[] = [];
+  const immutable = (path: Path, why: string): void => {
+    const b = at(before, path);
+    const a = at(after, path);
+    if (isDeepStrictEqual(b, a)) return;
+    dangers.push({
+      kind: 'immutable-field',
+      scope,
+      subject: key,
+      message: `\`${path.join('.')}\` changes from ${show(b)} to ${show(a)}; ${why}`,
+    });
+  };
+
+  if (IMMUTABLE_SELECTOR_KINDS.has(after.kind)) {
+    immutable(['spec', 'selector'], `Kubernetes rejects any change to a ${after.kind}'s selector (immutable), so the apply fails. Fix: keep the selector (src/config/names.ts selectorLabels) or replace the ${after.kind} deliberately (delete, then create).`);
+  }
+  if (after.kind === 'Pooler') {
+    immutable(['spec', 'cluster'], 'CloudNativePG rejects changing the cluster a Pooler fronts (immutable). Fix: keep spec.cluster, or create a Pooler with a new name and remove the old one after the clients moved.');
+  }
+
+  // Same key, so same kind on both sides.
+  const annotations = serviceAnnotationsPath(after);
+  if (annotations !== undefined) {
+    const b = (at(before, annotations) ?? {}) as Record<string, unknown>;
+    const a = (at(after, annotations) ?? {}) as Record<string, unknown>;
+    const lost = TAILNET_EXPOSURE_ANNOTATIONS.filter((name) => b[name] !== undefined && a[name] === undefined);
+    const unexposed = b['tailscale.com/expose'] === 'true' && a['tailscale.com/expose'] !== undefined && a['tailscale.com/expose'] !== 'true';
+    if (lost.length > 0 || unexposed) {
+      dangers.push({
+        kind: 'exposure-removed',
+        scope,
+        subject: key,
+        message: `${lost.length > 0 ? `removes ${lost.map((n) => `\`${n}\``).join(', ')}` : '`tailscale.com/expose` stops being "true"'}, but CloudNativePG only ever adds annotations to the live Service, so the pooler stays on the tailnet. Fix: follow ${UNEXPOSE_RUNBOOK} to take it off explicitly.`,
+      });
+    }
+  }
+  return dangers;
+}

@@ -1,0 +1,84 @@
+/**
+ * Reads a rendered output tree (`dist/`, as a FileTree) back into what the diff compares:
+ * each environment's Kubernetes objects keyed by `Kind/namespace/name`, each tailnet's policy
+ * document, and the remaining files as text.
+ */
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
+import { parseAllDocuments } from 'yaml';
+import { type KubeObject, objectKey } from '../synth/manifests';
+import type { FileTree } from '../synth/output-tree';
+
+/** Top directory of the tailnet policies in `dist/`. */
+export const TAILNET_DIR = 'tailnet';
+
+export interface RenderedTree {
+  /** Environment → object key → object. */
+  readonly environments: ReadonlyMap<string, ReadonlyMap<string, RenderedObject>>;
+  /** Tailnet name → parsed policy document. */
+  readonly tailnets: ReadonlyMap<string, Record<string, unknown>>;
+  /** Files read as text only (not manifests or policies, or unreadable ones), with why. */
+  readonly others: ReadonlyMap<string, { readonly content: string; readonly note?: string }>;
+}
+
+export interface RenderedObject {
+  readonly file: string;
+  readonly object: KubeObject;
+}
+
+export function readRenderedTree(files: FileTree): RenderedTree {
+  const environments = new Map<string, Map<string, RenderedObject>>();
+  const tailnets = new Map<string, Record<string, unknown>>();
+  const others = new Map<string, { content: string; note?: string }>();
+
+  for (const [file, content] of files) {
+    const parts = file.split('/');
+    if (parts.length === 2 && parts[0] === TAILNET_DIR && file.endsWith('.hujson')) {
+      const policy = parsePolicy(content);
+      if (typeof policy === 'string') others.set(file, { content, note: policy });
+      else tailnets.set(parts[1]!.slice(0, -'.hujson'.length), policy);
+    } else if (parts.length === 2 && parts[0] !== TAILNET_DIR && /\.ya?ml$/.test(file)) {
+      const objects = parseManifests(content);
+      if (typeof objects === 'string') {
+        others.set(file, { content, note: objects });
+        continue;
+      }
+      const environment = parts[0]!;
+      const byKey = environments.get(environment) ?? new Map<string, RenderedObject>();
+      environments.set(environment, byKey);
+      for (const object of objects) {
+        let key = objectKey(object);
+        // Two documents with one key would hide each other; keep both visible.
+        for (let n = 2; byKey.has(key); n++) key = `${objectKey(object)} (#${n})`;
+        byKey.set(key, { file, object });
+      }
+    } else {
+      others.set(file, { content });
+    }
+  }
+  return { environments, tailnets, others };
+}
+
+/** The objects of a manifest file, or why it cannot be read. */
+function parseManifests(content: string): KubeObject[] | string {
+  const objects: KubeObject[] = [];
+  for (const document of parseAllDocuments(content)) {
+    if (document.errors.length > 0) return `not valid YAML: ${document.errors[0]!.message.split('\n')[0]}`;
+    const value: unknown = document.toJS();
+    if (value === null || value === undefined) continue;
+    const object = value as { kind?: unknown; metadata?: { name?: unknown } };
+    if (typeof value !== 'object' || Array.isArray(value) || typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string') {
+      return 'not a Kubernetes object (no kind or metadata.name)';
+    }
+    objects.push(value as KubeObject);
+  }
+  return objects;
+}
+
+/** The policy document (HuJSON: JSON with comments and trailing commas), or why it cannot be read. */
+function parsePolicy(content: string): Record<string, unknown> | string {
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsonc(content, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) return `not valid HuJSON: ${printParseErrorCode(errors[0]!.error)} at offset ${errors[0]!.offset}`;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a policy document (no top-level object)';
+  return value as Record<string, unknown>;
+}
