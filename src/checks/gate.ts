@@ -1,5 +1,5 @@
 /**
- * The checks as a gate in front of `dist/` and `pulumi up`: what `npm run check` and
+ * The checks as a gate in front of `dist/`: what `npm run check` and
  * `npm run synth` share (options, where the CRDs are, running everything on a build).
  */
 import * as fs from 'node:fs';

@@ -3,15 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../../src/checks/gate';
 import { main as synth } from '../../src/cli/synth';
-import type { EnvironmentConfig } from '../../src/config/types';
 import { readTree } from '../../src/synth/output-tree';
-import { ENVIRONMENTS, TAILNETS, staging, variant } from '../fixtures';
-
-function context(environments: readonly EnvironmentConfig[] = ENVIRONMENTS) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) } };
-}
+import { STAGING_WITHOUT_JOIN, captureContext as context } from './helpers';
 
 describe('npm run synth runs the checks before writing', () => {
   let dir: string;
@@ -20,8 +13,7 @@ describe('npm run synth runs the checks before writing', () => {
   test('fails when a check fails, naming it, and leaves the previous dist/ untouched', () => {
     expect(synth(['--out', dir, '-q'], context().ctx)).toBe(0);
     const before = readTree(dir);
-    const withoutJoin = ENVIRONMENTS.map((e) => (e.name === 'staging' ? variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; }) : e));
-    const { err, ctx } = context(withoutJoin);
+    const { err, ctx } = context(STAGING_WITHOUT_JOIN);
     expect(synth(['--out', dir], ctx)).toBe(1);
     expect(err.join('\n')).toMatch(/^FAIL +path\.tailscale-auth-key +staging +[\s\S]*Nothing was written to .*dist\/\./m);
     expect(readTree(dir)).toEqual(before);

@@ -9,7 +9,8 @@ import type { CheckInput, CheckResult } from '../../src/checks/types';
 import { loadModel } from '../../src/config/load';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { build } from '../../src/synth/build';
-import { type DeepMutable, variant } from '../fixtures';
+import type { CliContext } from '../../src/cli/context';
+import { type DeepMutable, ENVIRONMENTS, TAILNETS, staging, variant } from '../fixtures';
 
 /** The CRDs of the releases the cluster runs (README, "CRD schemas"); CI has them too. */
 export const CRDS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
@@ -87,3 +88,15 @@ export function resultOf(run: CheckRun, check: string, environment: string): Che
   if (found === undefined) throw new Error(`no result of ${check} in ${environment}`);
   return found;
 }
+
+/** A command's context over `environments`, capturing what it prints. */
+export function captureContext(environments: readonly EnvironmentConfig[] = ENVIRONMENTS): { out: string[]; err: string[]; ctx: CliContext } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t) => out.push(t), stderr: (t) => err.push(t) } };
+}
+
+/** A configuration validation accepts but the gate refuses: staging's VMs would never join the tailnet. */
+export const STAGING_WITHOUT_JOIN: readonly EnvironmentConfig[] = ENVIRONMENTS.map((e) => (
+  e.name === 'staging' ? variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; }) : e
+));

@@ -2,17 +2,8 @@ import * as os from 'node:os';
 import { main } from '../../src/cli/check';
 import { CHECKS } from '../../src/checks/registry';
 import { ConfigError } from '../../src/config/load';
-import type { EnvironmentConfig } from '../../src/config/types';
-import { ENVIRONMENTS, TAILNETS, staging, variant } from '../fixtures';
-
-function context(environments: readonly EnvironmentConfig[] = ENVIRONMENTS) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) } };
-}
-
-/** A configuration validation accepts but the gate refuses: the VMs would never join the tailnet. */
-const withoutJoin = ENVIRONMENTS.map((e) => (e.name === 'staging' ? variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; }) : e));
+import { STAGING_WITHOUT_JOIN as withoutJoin, captureContext as context } from '../checks/helpers';
+import { ENVIRONMENTS, staging, variant } from '../fixtures';
 
 describe('check command', () => {
   test('passes the committed configuration with one line per check and environment', () => {

@@ -66,11 +66,6 @@ export function field(value: unknown, ...path: string[]): unknown {
   return current;
 }
 
-export function stringField(value: unknown, ...path: string[]): string | undefined {
-  const found = field(value, ...path);
-  return typeof found === 'string' ? found : undefined;
-}
-
 const TEMPLATED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
 /** Every object that carries a pod template (or is a Pod). */

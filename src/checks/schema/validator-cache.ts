@@ -1,9 +1,9 @@
 /**
  * A cache of compiled CRD validators. The CloudNativePG Pooler CRD is 650 kB of YAML embedding
- * a whole PodTemplateSpec: parsing and compiling it takes about 0.6 s, more than the rest of
+ * a whole PodTemplateSpec: parsing and compiling it takes longer than all the rest of
  * `npm run synth`. An entry holds ajv's standalone code (plus V8's code cache of it), keyed by
  * the file's content, the schema conversion's version and ajv's: a warm run loads validators
- * in about 15 ms, and a changed file is simply compiled again. It only ever saves time: an
+ * in about 30 ms, and a changed file is simply compiled again. It only ever saves time: an
  * unreadable or unwritable cache falls back to compiling.
  */
 import { createHash } from 'node:crypto';
