@@ -109,5 +109,7 @@ export function formatMatrixMarkdown(policy: TailnetPolicy): string {
 
 function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(header.map((h, i) => (i === 0 ? h : `\`${h}\``))), line(header.map(() => '---')), ...rows.map((r) => line(r.map((c, i) => (i === 0 ? `\`${c}\`` : c))))].join('\n');
+  // Allowed cells in bold: the few open paths stand out among the denials.
+  const cell = (c: string, i: number): string => (i === 0 ? `\`${c}\`` : c === 'allow' ? '**allow**' : c);
+  return [line(header.map((h, i) => (i === 0 ? h : `\`${h}\``))), line(header.map(() => '---')), ...rows.map((r) => line(r.map(cell)))].join('\n');
 }

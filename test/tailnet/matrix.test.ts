@@ -1,0 +1,55 @@
+import { formatMatrixMarkdown, formatMatrixText, reachabilityMatrix } from '../../src/tailnet/matrix';
+import { documentWith, sharedTailnet } from './fixtures';
+
+describe('reachabilityMatrix', () => {
+  test('has a column per destination port the grants name and a row per tag and group', () => {
+    const doc = documentWith({
+      groups: { 'group:ops': ['oncall@example.com'] },
+      grants: [
+        { src: ['tag:a'], dst: ['tag:b'], ip: ['tcp:5432', 'udp:10-20'] },
+        { src: ['group:ops'], dst: ['tag:b'], ip: ['udp:15'] },
+      ],
+    });
+    const matrix = reachabilityMatrix(doc);
+    expect(matrix.sources).toEqual(['tag:a', 'tag:b', 'group:ops']);
+    expect(matrix.destinations.map((d) => `${d.dst} ${d.range.proto}:${d.range.from}-${d.range.to}`)).toEqual(['tag:b tcp:5432-5432', 'tag:b udp:10-20', 'tag:b udp:15-15']);
+    expect(matrix.network).toEqual([
+      ['allow', 'allow', 'allow'],
+      ['deny', 'deny', 'deny'],
+      ['deny', 'partial', 'allow'],
+    ]);
+  });
+
+  test('shows SSH per user, root included even when no rule names it', () => {
+    const matrix = reachabilityMatrix(documentWith({ ssh: [{ action: 'accept', src: ['tag:a'], dst: ['tag:b'], users: ['admin'] }] }));
+    expect(matrix.sshDestinations).toEqual(['tag:b']);
+    expect(matrix.sshUsers).toEqual(['admin', 'root']);
+    expect(matrix.ssh).toEqual([[['accept', 'deny']], [['deny', 'deny']], [['deny', 'deny']]]);
+  });
+
+  test('on the shared tailnet: each VM tag reaches its own pooler only', () => {
+    const matrix = reachabilityMatrix(sharedTailnet().document);
+    const row = (src: string) => Object.fromEntries(matrix.destinations.map((d, j) => [`${d.dst}:${d.range.from}`, matrix.network[matrix.sources.indexOf(src)]![j]]));
+    expect(row('tag:tuist-macmini-canary')).toEqual({
+      'tag:tuist-k8s-canary:5432': 'allow',
+      'tag:tuist-macmini-canary:22': 'deny',
+      'tag:tuist-macmini-canary:9091': 'deny',
+      'tag:tuist-k8s-production:5432': 'deny',
+      'tag:tuist-macmini-production:22': 'deny',
+      'tag:tuist-macmini-production:9091': 'deny',
+    });
+  });
+});
+
+describe('matrix formats', () => {
+  test('the text form names the tailnet and lists allow/deny per source', () => {
+    const text = formatMatrixText(sharedTailnet());
+    expect(text).toMatch(/^tailnet tuist \(canary, production\)\n/);
+    expect(text).toMatch(/tag:tuist-k8s-production\s+deny\s+deny\s+deny\s+deny\s+allow\s+allow/);
+    expect(text).toMatch(/group:tuist-ops\s+admin: check, root: deny\s+admin: check, root: deny/);
+  });
+
+  test('the Markdown form matches the snapshot', () => {
+    expect(formatMatrixMarkdown(sharedTailnet())).toMatchSnapshot();
+  });
+});
