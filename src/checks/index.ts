@@ -1,5 +1,6 @@
 export * from './environment-check';
 export * from './gate';
+export * from './path-diagram';
 export * from './registry';
 export * from './report';
 export * from './run';

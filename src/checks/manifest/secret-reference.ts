@@ -43,7 +43,7 @@ export function producerOf(objects: readonly KubeObject[], source: EnvSecretRef,
   const where = `Deployment ${deployment.metadata.name}: ${envName} reads key "${ref.key}" of Secret "${ref.name}"`;
   const producers = producersOf(objects, ref.name, deployment.metadata.namespace);
   if (producers.length === 0) {
-    return { message: `${where}, but no ExternalSecret in namespace "${deployment.metadata.namespace ?? '(unset)'}" writes a Secret of that name.`, fix: `Point ${envName} at the Secret the processor ExternalSecret writes (spec.target.name), in the same namespace.` };
+    return { message: `${where}, but no ExternalSecret in namespace "${deployment.metadata.namespace ?? '(unset)'}" writes a Secret of that name.`, fix: `Point ${envName} at a Secret that an ExternalSecret in the Deployment's namespace writes (its spec.target.name).` };
   }
   if (producers.length > 1) {
     return { message: `${where}, which ${producers.length} ExternalSecrets write (${producers.map((p) => p.object.metadata.name).join(', ')}); they would overwrite each other.`, fix: 'Let exactly one ExternalSecret write each Secret.' };
