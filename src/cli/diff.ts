@@ -84,7 +84,7 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     if (values.out === undefined) {
       if (text !== '') context.stdout(text.trimEnd());
     } else {
-      writeFileAtomically(values.out, text);
+      fs.writeFileSync(values.out, text);
       context.stdout(`diff: ${text === '' ? 'no change' : `changes, ${report.dangers.length} dangerous`}; wrote ${values.out}.`);
     }
     return code;
@@ -95,10 +95,4 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     }
     throw error;
   }
-}
-
-function writeFileAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, file);
 }
