@@ -8,7 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { ResourceRecord } from './guard-rails';
 import { RESOURCE_TYPES } from './guard-rails';
-import { PULUMI_PROJECT } from './stack-config';
+import { PULUMI_PROJECT, type StackConfig } from './stack-config';
 
 export const INVOKE_TOKENS = { getAcl: 'tailscale:index/getAcl:getAcl' } as const;
 
@@ -28,6 +28,8 @@ export interface OfflineRunOptions {
   readonly livePolicy: string;
   /** Run as `pulumi preview` (true) or `pulumi up` (false). */
   readonly preview: boolean;
+  /** What another writer leaves live right after the stack writes the policy; by default what it wrote. */
+  readonly livePolicyAfterWrite?: string;
 }
 
 export interface RecordedResource extends ResourceRecord {
@@ -43,6 +45,8 @@ export interface RecordedResource extends ResourceRecord {
   readonly customTimeouts: { readonly create: string; readonly update: string; readonly delete: string };
   /** Input names whose change replaces the resource instead of updating it. */
   readonly replaceOnChanges: readonly string[];
+  /** Deleting it from the stack leaves it in place (Pulumi never calls the provider's delete). */
+  readonly retainOnDelete: boolean;
   /** Paths of inputs that are Pulumi secrets, e.g. `stringData.auth-key`. */
   readonly secretPaths: readonly string[];
   /** The inputs with every secret replaced by {@link REDACTED}: what may be printed. */
@@ -70,12 +74,16 @@ type Unwrapped<T> = pulumi.Unwrap<T>;
 export async function runOffline<T>(options: OfflineRunOptions, program: () => Promise<T>): Promise<OfflineRun<Unwrapped<T>>> {
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
+  let livePolicy = options.livePolicy;
   await pulumi.runtime.setMocks({
-    newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs, options.now) } }),
+    newResource: (args) => {
+      if (args.type === RESOURCE_TYPES.acl) livePolicy = options.livePolicyAfterWrite ?? String(args.inputs.acl);
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs, options.now) } };
+    },
     call: (args) => {
       invokes.push({ token: args.token, inputs: args.inputs });
       if (args.token === INVOKE_TOKENS.getAcl) {
-        return { hujson: options.livePolicy, json: JSON.stringify(parseJsonc(options.livePolicy)), id: 'policy' };
+        return { hujson: livePolicy, json: JSON.stringify(parseJsonc(livePolicy)), id: 'policy' };
       }
       throw new Error(`No offline stand-in for the invoke ${args.token}. Fix: add one to src/pulumi/offline-run.ts.`);
     },
@@ -128,8 +136,9 @@ interface RegisterRequest {
   getParent(): string;
   getProvider(): string;
   getDependenciesList(): string[];
-  getProtect(): boolean;
+  getProtect(): boolean | undefined;
   getReplaceonchangesList(): string[];
+  getRetainondelete(): boolean | undefined;
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
@@ -148,9 +157,10 @@ function recordOf(req: RegisterRequest, urn: string): RecordedResource {
     parent: req.getParent(),
     provider: req.getProvider(),
     dependencies: req.getDependenciesList(),
-    protect: req.getProtect(),
+    protect: req.getProtect() ?? false,
     customTimeouts: { create: timeouts?.getCreate() ?? '', update: timeouts?.getUpdate() ?? '', delete: timeouts?.getDelete() ?? '' },
     replaceOnChanges: req.getReplaceonchangesList(),
+    retainOnDelete: req.getRetainondelete() ?? false,
     inputs,
     secretPaths,
     redactedInputs,
@@ -167,7 +177,23 @@ function decode(value: unknown, path: string, onSecret: (path: string, value: un
   return value;
 }
 
-/** The value of an Output (known under mocks, also in preview). */
-export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply(resolve));
+/** The value of an Output (known under mocks, also in preview); rejects when the Output failed. */
+export async function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+  // The SDK's own accessors (internal in its typings): `apply` never sees a failure, and a
+  // failed Output also rejects `isKnown` and `isSecret`, which must be handled too.
+  const internal = output as unknown as { promise(): Promise<T>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+  const [value] = await Promise.allSettled([internal.promise(), internal.isKnown, internal.isSecret]);
+  if (value.status === 'rejected') throw value.reason;
+  return value.value;
+}
+
+/** A stack configuration with nothing real in it, for runs under mocks. */
+export function offlineStackConfig(): StackConfig {
+  return {
+    kubeContext: 'offline',
+    tailnetId: 'offline',
+    tailscaleOauthClientId: pulumi.secret('offline'),
+    tailscaleOauthClientSecret: pulumi.secret('offline'),
+    overwriteUnmanagedPolicy: false,
+  };
 }

@@ -13,6 +13,7 @@ export const STACK_CONFIG_KEYS = {
   tailnetId: 'tailnetId',
   tailscaleOauthClientId: 'tailscaleOauthClientId',
   tailscaleOauthClientSecret: 'tailscaleOauthClientSecret',
+  overwriteUnmanagedPolicy: 'overwriteUnmanagedPolicy',
 } as const;
 
 export interface StackConfig {
@@ -24,6 +25,11 @@ export interface StackConfig {
   readonly tailscaleOauthClientId: pulumi.Output<string>;
   /** Its secret, always a Pulumi secret. */
   readonly tailscaleOauthClientSecret: pulumi.Output<string>;
+  /**
+   * Let one `up` write over a live policy this project did not write (hand-written, or edited
+   * in the admin console), after review. False unless set; remove it after that `up`.
+   */
+  readonly overwriteUnmanagedPolicy: boolean;
 }
 
 /** Reads the current stack's configuration; a missing key fails with the `pulumi config set` command that fixes it. */
@@ -33,5 +39,6 @@ export function readStackConfig(config: pulumi.Config = new pulumi.Config(PULUMI
     tailnetId: config.require(STACK_CONFIG_KEYS.tailnetId),
     tailscaleOauthClientId: config.requireSecret(STACK_CONFIG_KEYS.tailscaleOauthClientId),
     tailscaleOauthClientSecret: config.requireSecret(STACK_CONFIG_KEYS.tailscaleOauthClientSecret),
+    overwriteUnmanagedPolicy: config.getBoolean(STACK_CONFIG_KEYS.overwriteUnmanagedPolicy) ?? false,
   };
 }

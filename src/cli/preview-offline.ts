@@ -1,0 +1,97 @@
+/**
+ * `npm run preview:offline -- --env <environment> [--now <ISO 8601>] [--live-policy <file>]`:
+ * runs the environment's stack program under mocks (no Pulumi CLI, credentials or network)
+ * and prints every resource it would register, with its inputs (secrets redacted) and
+ * options, then the stack outputs and the guard rails' verdict. For reviewers of a pull
+ * request, who have no credentials.
+ * Exit codes: 0 ok; 1 a guard rail failed or the configuration is invalid; 2 usage error.
+ */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadModel } from '../config/load';
+import { environmentStack } from '../pulumi/environment-stack';
+import { checkGuardRails, formatViolation } from '../pulumi/guard-rails';
+import { type RecordedResource, offlineStackConfig, runOffline } from '../pulumi/offline-run';
+import { policyFromCode } from '../pulumi/tailnet-policy';
+import { renderYaml } from '../synth/render';
+import type { CliContext } from './context';
+import { defaultContext } from './context';
+
+export async function main(argv: readonly string[], context: CliContext = defaultContext()): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      env: { type: 'string' },
+      now: { type: 'string' },
+      'live-policy': { type: 'string' },
+    },
+    strict: true,
+  });
+  const model = loadModel(context.environments, context.tailnets);
+  const names = model.environments.map((e) => e.name);
+  const environment = model.environments.find((e) => e.name === values.env);
+  if (environment === undefined) {
+    context.stderr(`preview-offline: --env must name an environment (${names.join(', ')}); got ${values.env === undefined ? 'nothing' : JSON.stringify(values.env)}.`);
+    return 2;
+  }
+  const now = values.now === undefined ? new Date() : new Date(values.now);
+  if (Number.isNaN(now.getTime())) {
+    context.stderr(`preview-offline: --now ${JSON.stringify(values.now)} is not a date; use ISO 8601, e.g. 2026-03-10T12:00:00Z.`);
+    return 2;
+  }
+  // Without a copy of the live policy, assume the tailnet holds what this commit would write.
+  const livePolicyFile = values['live-policy'];
+  const livePolicy = livePolicyFile === undefined ? policyFromCode(model, environment.tailnet.tailnet) : fs.readFileSync(livePolicyFile, 'utf8');
+
+  const run = await runOffline({ stack: environment.name, now, livePolicy, preview: true }, () =>
+    environmentStack({ model, environment, config: offlineStackConfig(), now }));
+  const violations = checkGuardRails(environment, model, run.resources);
+
+  context.stdout([
+    `Offline preview of stack "${environment.name}" at ${now.toISOString()}: the stack program under mocks, without credentials or network.`,
+    `Live tailnet policy assumed: ${livePolicyFile ?? 'what this commit writes for tailnet "' + environment.tailnet.tailnet + '"'}. Values only Tailscale computes are stand-ins; secrets print as [secret].`,
+    '',
+    formatResourceTree(run.resources),
+    'Stack outputs:',
+    indent(renderYaml(run.outputs)),
+    violations.length === 0
+      ? `Guard rails: passed (${run.resources.length} resources checked).`
+      : `Guard rails: ${violations.length} violation(s):\n${violations.map((v) => `  - ${formatViolation(v)}`).join('\n')}`,
+  ].join('\n'));
+  return violations.length === 0 ? 0 : 1;
+}
+
+/** Resources as a tree by parent, each with its inputs and the options that decide order and safety. */
+export function formatResourceTree(resources: readonly RecordedResource[]): string {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  // Dependencies are URNs; provider references are `<urn>::<id>`.
+  const label = (reference: string): string => {
+    const r = byUrn.get(reference) ?? byUrn.get(reference.replace(/::[^:]*$/, ''));
+    return r === undefined ? reference : `${r.type} ${r.name}`;
+  };
+  const lines: string[] = [];
+  const visit = (parent: string, depth: number): void => {
+    const children = resources.filter((r) => r.parent === parent).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    for (const r of children) {
+      const pad = '  '.repeat(depth);
+      lines.push(`${pad}+ ${r.type} ${r.name}`);
+      const options = [
+        r.provider === '' ? undefined : `provider: ${label(r.provider)}`,
+        r.dependencies.length === 0 ? undefined : `dependsOn: ${r.dependencies.map(label).join(', ')}`,
+        r.protect ? 'protect: true' : undefined,
+        r.retainOnDelete ? 'retainOnDelete: true' : undefined,
+        r.customTimeouts.create === '' ? undefined : `timeouts: create ${r.customTimeouts.create}, update ${r.customTimeouts.update}`,
+        r.replaceOnChanges.length === 0 ? undefined : `replaceOnChanges: ${r.replaceOnChanges.join(', ')}`,
+      ].filter((o): o is string => o !== undefined);
+      for (const option of options) lines.push(`${pad}    ${option}`);
+      if (r.custom && Object.keys(r.redactedInputs).length > 0) lines.push(indent(renderYaml(r.redactedInputs), `${pad}    `));
+      visit(r.urn, depth + 1);
+    }
+  };
+  visit('', 0);
+  return lines.join('\n');
+}
+
+function indent(text: string, pad = '  '): string {
+  return text.trimEnd().split('\n').map((line) => `${pad}${line}`).join('\n');
+}

@@ -1,0 +1,77 @@
+/**
+ * The stack program of one environment, as a function of everything it depends on: the
+ * model, the environment (from the stack's name), the stack's configuration and the clock.
+ * main.ts wires the real ones; the tests and `preview-offline` pass their own.
+ */
+import type * as pulumi from '@pulumi/pulumi';
+import type { Model } from '../config/load';
+import type { EnvironmentConfig } from '../config/types';
+import { synthesizeEnvironment } from '../synth/manifests';
+import { AppliedManifests } from './applied-manifests';
+import { type CredentialStatus, MintedVmCredential } from './minted-vm-credential';
+import { createProviders } from './providers';
+import type { StackConfig } from './stack-config';
+import { type PolicyStatus, TailnetPolicy, readLivePolicy } from './tailnet-policy';
+
+export interface EnvironmentStackInputs {
+  readonly model: Model;
+  readonly environment: EnvironmentConfig;
+  readonly config: StackConfig;
+  /** The clock: picks the VM key's rotation window. */
+  readonly now: Date;
+}
+
+/** The stack's outputs. None holds a credential. */
+export interface EnvironmentStackOutputs {
+  readonly environment: string;
+  readonly tailnetPolicy: pulumi.Output<PolicyStatus>;
+  /** Minted credentials: kind, tags, expiry (for the scheduled expiry check); vault-synced ones: where from. */
+  readonly vmCredential: pulumi.Output<CredentialStatus> | { readonly delivery: 'external-secret' };
+  /** `Kind/namespace/name` of every object applied. */
+  readonly appliedObjects: readonly string[];
+}
+
+/**
+ * Rolls one environment, in order: its part of the tailnet policy, then the VM credential
+ * minted for the tag that policy owns, then the manifests that read the credential.
+ */
+export async function environmentStack(inputs: EnvironmentStackInputs): Promise<EnvironmentStackOutputs> {
+  const { model, environment: env, config, now } = inputs;
+  const manifests = synthesizeEnvironment(env);
+  const providers = createProviders(env, config);
+
+  const policy = new TailnetPolicy('tailnet-policy', {
+    model,
+    environment: env,
+    live: await readLivePolicy(providers.tailscale),
+    overwriteUnmanaged: config.overwriteUnmanagedPolicy,
+    provider: providers.tailscale,
+  });
+
+  const credentialConfig = env.vmCredential;
+  const credential = credentialConfig.delivery === 'pulumi'
+    ? new MintedVmCredential('vm-credential', {
+      environment: env,
+      credential: credentialConfig,
+      secret: { name: manifests.chart.vmCredential.secretName, key: manifests.chart.vmCredential.key },
+      now,
+      tagPolicy: policy.acl,
+      tailscaleProvider: providers.tailscale,
+      kubernetesProvider: providers.kubernetes,
+    })
+    : undefined;
+
+  const applied = new AppliedManifests('manifests', {
+    environment: env,
+    objects: manifests.objects,
+    secrets: credential === undefined ? [] : [credential.secret],
+    provider: providers.kubernetes,
+  });
+
+  return {
+    environment: env.name,
+    tailnetPolicy: policy.status,
+    vmCredential: credential?.status ?? { delivery: 'external-secret' },
+    appliedObjects: [...applied.resources.keys()],
+  };
+}

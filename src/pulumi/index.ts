@@ -1,0 +1,13 @@
+// The Pulumi program's parts; main.ts (Pulumi.yaml `main`) is the entry point and is not re-exported.
+export * from './applied-manifests';
+export * from './credential-rotation';
+export * from './environment-stack';
+export * from './guard-rails';
+export * from './manifest-plan';
+export * from './minted-vm-credential';
+export * from './offline-run';
+export * from './policy-writer';
+export * from './providers';
+export * from './stack-config';
+export * from './stack-environment';
+export * from './tailnet-policy';

@@ -1,0 +1,96 @@
+/**
+ * What every environment's stack must do, run by each per-environment test file (one
+ * environment per file: Pulumi's runtime keeps global state per process).
+ */
+import { VM_CREDENTIAL_KEY, vmCredentialTags } from '../../src/config/names';
+import type { EnvironmentConfig } from '../../src/config/types';
+import { RESOURCE_TYPES, checkGuardRails } from '../../src/pulumi/guard-rails';
+import { OFFLINE_VALUES } from '../../src/pulumi/offline-run';
+import { readPolicyStamp } from '../../src/pulumi/policy-writer';
+import { objectKey, synthesizeEnvironment } from '../../src/synth/manifests';
+import { environmentPolicyFragment, parsePolicyHujson } from '../../src/tailnet';
+import { TEST_CONFIG, runStack } from './run-stack';
+
+export function describeEnvironmentStack(env: EnvironmentConfig): void {
+  const synthesized = synthesizeEnvironment(env);
+  let stack: Awaited<ReturnType<typeof runStack>>;
+  beforeAll(async () => { stack = await runStack(env); });
+
+  describe(`stack "${env.name}": contract shared by every environment`, () => {
+    test('talks to the tailnet and the cluster named in its stack configuration, through explicit providers', () => {
+      expect(stack.one('pulumi:providers:tailscale').inputs).toMatchObject({ tailnet: TEST_CONFIG.tailnetId });
+      expect(stack.one('pulumi:providers:kubernetes').inputs).toMatchObject({ context: TEST_CONFIG.kubeContext });
+      expect(stack.one('pulumi:providers:tailscale').secretPaths).toEqual(expect.arrayContaining(['oauthClientId', 'oauthClientSecret']));
+      for (const r of stack.resources.filter((r) => r.custom && !r.type.startsWith('pulumi:providers:'))) {
+        const expected = r.type.startsWith('tailscale:') ? 'pulumi:providers:tailscale' : 'pulumi:providers:kubernetes';
+        expect([r.name, stack.providerOf(r)?.type]).toEqual([r.name, expected]);
+      }
+    });
+
+    test('writes its tailnet\'s policy, stamped, holding its own fragment from code', () => {
+      const acl = stack.one(RESOURCE_TYPES.acl);
+      const written = String(acl.inputs.acl);
+      expect(readPolicyStamp(written)).toMatchObject({ tailnet: env.tailnet.tailnet });
+      const tailnet = stack.model.tailnets.find((t) => t.name === env.tailnet.tailnet)!;
+      const own = environmentPolicyFragment(env, tailnet);
+      const doc = parsePolicyHujson(written);
+      expect(doc.grants).toEqual(expect.arrayContaining(own.grants));
+      expect(doc.ssh).toEqual(expect.arrayContaining(own.ssh));
+      expect(doc.tagOwners).toMatchObject(own.tagOwners);
+    });
+
+    test('never resets or opens the tailnet when the stack is destroyed', () => {
+      const acl = stack.one(RESOURCE_TYPES.acl);
+      expect(acl.inputs).not.toHaveProperty('resetAclOnDestroy');
+      expect(acl.inputs.overwriteExistingContent).toBe(true);
+      expect(acl.retainOnDelete).toBe(true);
+    });
+
+    test('applies exactly the objects `npm run synth` writes for the environment', () => {
+      const applied = stack.resources.filter((r) => r.parent.endsWith('::tuist:kubernetes:AppliedManifests::manifests'));
+      expect(applied.map((r) => objectKey(r.inputs as never)).sort()).toEqual(synthesized.objects.map(objectKey).sort());
+      for (const object of synthesized.objects) {
+        expect(applied.find((r) => objectKey(r.inputs as never) === objectKey(object))!.inputs).toEqual(object);
+      }
+      expect([...stack.outputs.appliedObjects].sort()).toEqual(synthesized.objects.map(objectKey).sort());
+    });
+
+    test('passes every guard rail', () => {
+      expect(checkGuardRails(env, stack.model, stack.resources)).toEqual([]);
+    });
+
+    test('prints and exports no credential', () => {
+      const printed = JSON.stringify([stack.outputs, ...stack.resources.map((r) => r.redactedInputs)]);
+      for (const name of ['vm-credential-auth-key', 'vm-credential-oauth-client']) {
+        expect(printed).not.toContain(OFFLINE_VALUES.authKey(name));
+        expect(printed).not.toContain(OFFLINE_VALUES.oauthClientSecret(name));
+      }
+      expect(printed).not.toContain('test-client-secret');
+    });
+
+    if (env.vmCredential.delivery === 'pulumi') {
+      test('mints its VM credential after the policy, tagged with its own VM tag, and delivers it as a secret', () => {
+        const credential = stack.resources.find((r) => r.type === RESOURCE_TYPES.tailnetKey || r.type === RESOURCE_TYPES.oauthClient)!;
+        expect(credential.inputs.tags).toEqual([...vmCredentialTags(env)]);
+        expect(credential.dependencies).toContain(stack.one(RESOURCE_TYPES.acl).urn);
+        const secret = stack.one('kubernetes:core/v1:Secret');
+        expect(secret.inputs.metadata).toMatchObject({ name: synthesized.chart.vmCredential.secretName, namespace: env.namespace });
+        expect(Object.keys(secret.inputs.stringData as object)).toEqual([synthesized.chart.vmCredential.key]);
+        expect(synthesized.chart.vmCredential.key).toBe(VM_CREDENTIAL_KEY);
+        expect(secret.secretPaths).toEqual(['stringData']);
+      });
+
+      test('the xcresult processor waits for the credential Secret', () => {
+        const deployment = stack.resources.find((r) => r.name === `${env.namespace}/${synthesized.chart.xcresultProcessor.name}`)!;
+        expect(deployment.dependencies).toContain(stack.one('kubernetes:core/v1:Secret').urn);
+      });
+    } else {
+      test('mints no credential: the vault-synced ExternalSecret delivers it', () => {
+        expect(stack.ofType(RESOURCE_TYPES.tailnetKey)).toEqual([]);
+        expect(stack.ofType(RESOURCE_TYPES.oauthClient)).toEqual([]);
+        expect(stack.ofType('kubernetes:core/v1:Secret')).toEqual([]);
+        expect(stack.outputs.vmCredential).toEqual({ delivery: 'external-secret' });
+      });
+    }
+  });
+}
