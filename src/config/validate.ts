@@ -140,6 +140,9 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   if (xc.tailnetJoin && !exposure.enabled) {
     c.add('xcresultProcessor.tailnetJoin', 'is true but the pooler is not exposed on the tailnet, so the VMs would join and reach nothing. Fix: enable pooler.tailnetExposure.');
   }
+  if (!xc.tailnetJoin && exposure.enabled && xc.databaseUrlSecretKey === DATABASE_URL_KEYS.tailnet) {
+    c.add('xcresultProcessor.tailnetJoin', `is false, but databaseUrlSecretKey "${DATABASE_URL_KEYS.tailnet}" points the VMs at the pooler's tailnet hostname, which a VM off the tailnet cannot reach. Fix: set tailnetJoin to true.`);
+  }
   if (xc.tailnetJoin && exposure.enabled && xc.databaseUrlSecretKey !== DATABASE_URL_KEYS.tailnet) {
     c.add('xcresultProcessor.databaseUrlSecretKey', `${show(xc.databaseUrlSecretKey)} points the VMs at the in-cluster Service, which they cannot reach. Fix: use "${DATABASE_URL_KEYS.tailnet}".`);
   }

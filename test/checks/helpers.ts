@@ -96,7 +96,13 @@ export function captureContext(environments: readonly EnvironmentConfig[] = ENVI
   return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t) => out.push(t), stderr: (t) => err.push(t) } };
 }
 
-/** A configuration validation accepts but the gate refuses: staging's VMs would never join the tailnet. */
+/**
+ * A configuration validation accepts (it is self-consistent) but the gate refuses: staging's
+ * VMs stay off the tailnet and read the in-cluster URL, which they cannot reach (the
+ * reference deployment's incident).
+ */
 export const STAGING_WITHOUT_JOIN: readonly EnvironmentConfig[] = ENVIRONMENTS.map((e) => (
-  e.name === 'staging' ? variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; }) : e
+  e.name === 'staging'
+    ? variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; d.xcresultProcessor.databaseUrlSecretKey = 'processor-database-url'; })
+    : e
 ));

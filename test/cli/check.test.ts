@@ -21,7 +21,8 @@ describe('check command', () => {
     const report = out.join('\n');
     expect(report).toMatch(/^FAIL +path\.tailscale-auth-key +staging +Deployment tuist-xcresult-processor has no TAILSCALE_AUTH_KEY env var\. Without it the VM never joins the tailnet/m);
     expect(report).toMatch(/^ +fix: Set TAILSCALE_AUTH_KEY from a secretKeyRef/m);
-    expect(report).toMatch(/Checks FAILED: .* 1 failed\.$/);
+    expect(report).toMatch(/^FAIL +path\.database-url-host +staging +Secret key processor-database-url: the URL's host is "tuist-pg-pooler-rw\.tuist-staging\.svc"/m);
+    expect(report).toMatch(/Checks FAILED: .* 2 failed\.$/);
   });
 
   test('--json prints the results for machines', () => {
@@ -29,7 +30,10 @@ describe('check command', () => {
     expect(main(['--json'], ctx)).toBe(1);
     const json = JSON.parse(out.join('\n'));
     expect(json.ok).toBe(false);
-    expect(json.results.filter((r: any) => r.status === 'fail')).toEqual([expect.objectContaining({ check: 'path.tailscale-auth-key', environment: 'staging', fix: expect.any(String) })]);
+    expect(json.results.filter((r: any) => r.status === 'fail')).toEqual([
+      expect.objectContaining({ check: 'path.database-url-host', environment: 'staging', fix: expect.any(String) }),
+      expect.objectContaining({ check: 'path.tailscale-auth-key', environment: 'staging', fix: expect.any(String) }),
+    ]);
   });
 
   test('reports schema validation as SKIPPED, with a warning, when the CRD directory is missing', () => {

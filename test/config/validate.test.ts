@@ -93,6 +93,10 @@ describe('configuration validation', () => {
     expectOnly(staging, (d) => { d.xcresultProcessor.databaseUrlSecretKey = 'processor-database-url'; }, 'xcresultProcessor.databaseUrlSecretKey', /in-cluster Service, which they cannot reach/);
   });
 
+  test('fails when VMs read the tailnet URL without joining the tailnet', () => {
+    expectOnly(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; }, 'xcresultProcessor.tailnetJoin', /a VM off the tailnet cannot reach/);
+  });
+
   test('fails when a vault item belongs to another environment', () => {
     expectOnly(canary, (d) => { d.processorSecrets.databasePassword.key = 'tuist-production-postgres'; }, 'processorSecrets.databasePassword.key', /does not name environment "canary"/);
   });
