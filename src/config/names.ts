@@ -48,6 +48,12 @@ export function poolerServiceHost(env: EnvironmentConfig): string {
 export { POOLER_SERVICE_PORT };
 
 /**
+ * The processors' PromEx metrics port: declared by the Deployments, scraped by Prometheus
+ * (in the VMs over the tailnet) and opened to the cluster tag by the tailnet policy.
+ */
+export const METRICS_PORT = 9091;
+
+/**
  * The selector labels of a component: stable across construct renames and moves, because a
  * Deployment's `spec.selector` is immutable.
  */

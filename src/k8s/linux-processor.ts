@@ -1,10 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { COMPONENTS, DATABASE_URL_KEYS, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
+import { COMPONENTS, DATABASE_URL_KEYS, METRICS_PORT, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
 import { ProcessorDisruptionBudget } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
-import { METRICS_PORT, fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
+import { fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
 
 export interface LinuxProcessorProps {
   readonly environment: EnvironmentConfig;

@@ -2,9 +2,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/types';
 
-/** The processors' PromEx metrics port, scraped by Prometheus (in the VMs, over the tailnet). */
-export const METRICS_PORT = 9091;
-
 export function resourceRequirements(resources: Resources): k8s.ResourceRequirements {
   return {
     requests: {

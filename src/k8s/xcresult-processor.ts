@@ -1,11 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { COMPONENTS, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
+import { COMPONENTS, METRICS_PORT, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
 import { ProcessorDisruptionBudget } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
 import type { VmCredential } from './vm-credential';
-import { METRICS_PORT, fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
+import { fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
 
 export interface XcresultProcessorProps {
   readonly environment: EnvironmentConfig;

@@ -4,10 +4,9 @@
  * prove them. Each environment's rules are written down once, as its intended access; the
  * grants, SSH rules and tests are all derived from that.
  */
-import { POOLER_SERVICE_PORT } from '../config/names';
+import { METRICS_PORT, POOLER_SERVICE_PORT } from '../config/names';
 import type { TailnetConfig } from '../config/tailnets';
 import type { EnvironmentConfig } from '../config/types';
-import { METRICS_PORT } from '../k8s/workload';
 import {
   BASE_OWNER, type Grant, type PolicyFragment, type PolicyTest, type SshRule, type SshTest, emptyDocument,
 } from './policy';
