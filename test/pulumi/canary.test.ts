@@ -1,8 +1,6 @@
-import { RESOURCE_TYPES } from '../../src/pulumi/guard-rails';
-import { planPolicyWrite } from '../../src/pulumi/policy-writer';
-import { parsePolicyHujson } from '../../src/tailnet';
-import { ENVIRONMENTS, TAILNETS, canary, production, variant } from '../fixtures';
 import { loadModel } from '../../src/config/load';
+import { planPolicyWrite } from '../../src/pulumi/policy-writer';
+import { canary, production } from '../fixtures';
 import { describeEnvironmentStack } from './environment-stack-contract';
 import { runStack } from './run-stack';
 
@@ -22,18 +20,6 @@ describe('stack "canary"', () => {
       'tailscale:index/acl:Acl tailnet-policy-acl',
     ]);
     expect(resources.filter((r) => r.protect)).toEqual([]);
-  });
-
-  test('the policy it writes to the shared tailnet keeps production\'s last-deployed fragment, not production\'s code', async () => {
-    // Production last deployed with an extra port; the code has since dropped it, unpromoted.
-    const deployedProduction = variant(production, (d) => { d.policy.extraClusterPorts = ['tcp:4000']; });
-    const then = loadModel(ENVIRONMENTS.map((e) => (e.name === 'production' ? deployedProduction : e)), TAILNETS);
-    const live = planPolicyWrite(then, production, planPolicyWrite(then, canary, '', { overwriteUnmanaged: true }).hujson, { overwriteUnmanaged: false }).hujson;
-
-    const { one } = await runStack(canary, { livePolicy: live });
-    const written = parsePolicyHujson(String(one(RESOURCE_TYPES.acl).inputs.acl));
-    const productionVmGrant = written.grants.find((g) => g.src.includes(production.tailnet.vmTag) && g.dst.includes(production.tailnet.clusterTag));
-    expect(productionVmGrant?.ip).toEqual(['tcp:5432', 'tcp:4000']);
   });
 
   test('reports the policy it wrote once it reads it back intact', async () => {

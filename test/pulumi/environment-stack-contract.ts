@@ -2,13 +2,15 @@
  * What every environment's stack must do, run by each per-environment test file (one
  * environment per file: Pulumi's runtime keeps global state per process).
  */
+import { loadModel } from '../../src/config/load';
 import { VM_CREDENTIAL_KEY, vmCredentialTags } from '../../src/config/names';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { RESOURCE_TYPES, checkGuardRails } from '../../src/pulumi/guard-rails';
 import { OFFLINE_VALUES } from '../../src/pulumi/offline-run';
-import { readPolicyStamp } from '../../src/pulumi/policy-writer';
+import { planPolicyWrite, readPolicyStamp } from '../../src/pulumi/policy-writer';
 import { objectKey, synthesizeEnvironment } from '../../src/synth/manifests';
 import { environmentPolicyFragment, parsePolicyHujson } from '../../src/tailnet';
+import { ENVIRONMENTS, TAILNETS, variant } from '../fixtures';
 import { TEST_CONFIG, runStack } from './run-stack';
 
 export function describeEnvironmentStack(env: EnvironmentConfig): void {
@@ -37,6 +39,19 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
       expect(doc.grants).toEqual(expect.arrayContaining(own.grants));
       expect(doc.ssh).toEqual(expect.arrayContaining(own.ssh));
       expect(doc.tagOwners).toMatchObject(own.tagOwners);
+    });
+
+    const peers = ENVIRONMENTS.filter((e) => e.tailnet.tailnet === env.tailnet.tailnet && e.name !== env.name);
+    for (const peer of peers) test(`keeps ${peer.name}'s rules on the shared tailnet as ${peer.name} last deployed them, not as its code says`, async () => {
+      // The peer deployed an extra port that its code has since dropped, unpromoted.
+      const deployedPeer = variant(peer, (d) => { d.policy.extraClusterPorts = ['tcp:4000']; });
+      const then = loadModel(ENVIRONMENTS.map((e) => (e.name === peer.name ? deployedPeer : e)), TAILNETS);
+      const live = planPolicyWrite(then, deployedPeer, '', { overwriteUnmanaged: true }).hujson;
+      const run = await runStack(env, { livePolicy: live });
+      const written = parsePolicyHujson(String(run.one(RESOURCE_TYPES.acl).inputs.acl));
+      const peerVmGrant = written.grants.find((g) => g.src.includes(peer.tailnet.vmTag) && g.dst.includes(peer.tailnet.clusterTag));
+      expect(peerVmGrant?.ip).toEqual(['tcp:5432', 'tcp:4000']);
+      expect(run.outputs.tailnetPolicy.environments).toEqual(expect.arrayContaining([env.name, peer.name]));
     });
 
     test('never resets or opens the tailnet when the stack is destroyed', () => {

@@ -1,8 +1,5 @@
 import { RESOURCE_TYPES } from '../../src/pulumi/guard-rails';
-import { planPolicyWrite } from '../../src/pulumi/policy-writer';
-import { parsePolicyHujson } from '../../src/tailnet';
-import { ENVIRONMENTS, TAILNETS, canary, production, variant } from '../fixtures';
-import { loadModel } from '../../src/config/load';
+import { production } from '../fixtures';
 import { describeEnvironmentStack } from './environment-stack-contract';
 import { runStack } from './run-stack';
 
@@ -34,17 +31,5 @@ describe('stack "production"', () => {
   test('the key is tagged with production\'s VM tag only and lives 30 days', async () => {
     const { one } = await runStack(production);
     expect(one(RESOURCE_TYPES.tailnetKey).inputs).toMatchObject({ tags: ['tag:tuist-macmini-production'], expiry: 30 * 86_400, reusable: true, preauthorized: true });
-  });
-
-  test('the policy it writes to the shared tailnet keeps canary\'s last-deployed fragment', async () => {
-    const deployedCanary = variant(canary, (d) => { d.policy.extraClusterPorts = ['tcp:9000']; });
-    const then = loadModel(ENVIRONMENTS.map((e) => (e.name === 'canary' ? deployedCanary : e)), TAILNETS);
-    const live = planPolicyWrite(then, deployedCanary, '', { overwriteUnmanaged: true }).hujson;
-
-    const { one, outputs } = await runStack(production, { livePolicy: live });
-    const written = parsePolicyHujson(String(one(RESOURCE_TYPES.acl).inputs.acl));
-    const canaryVmGrant = written.grants.find((g) => g.src.includes(canary.tailnet.vmTag) && g.dst.includes(canary.tailnet.clusterTag));
-    expect(canaryVmGrant?.ip).toEqual(['tcp:5432', 'tcp:9000']);
-    expect(outputs.tailnetPolicy).toMatchObject({ environments: ['canary', 'production'], writer: 'production' });
   });
 });
