@@ -16,7 +16,6 @@ export const INVOKE_TOKENS = { getAcl: 'tailscale:index/getAcl:getAcl' } as cons
 export const OFFLINE_VALUES = {
   authKey: (name: string) => `offline-auth-key-of-${name}`,
   oauthClientSecret: (name: string) => `offline-oauth-secret-of-${name}`,
-  oauthClientId: (name: string) => `offline-oauth-client-${name}`,
 } as const;
 
 export interface OfflineRunOptions {
@@ -58,7 +57,8 @@ export const REDACTED = '[secret]';
 
 export interface RecordedInvoke {
   readonly token: string;
-  readonly inputs: Readonly<Record<string, unknown>>;
+  /** Provider reference (`<urn>::<id>`) the invoke went through. */
+  readonly provider: string;
 }
 
 export interface OfflineRun<T> {
@@ -68,10 +68,8 @@ export interface OfflineRun<T> {
   readonly outputs: T;
 }
 
-type Unwrapped<T> = pulumi.Unwrap<T>;
-
 /** Runs `program` under mocks and returns what it registered. One run at a time per process. */
-export async function runOffline<T>(options: OfflineRunOptions, program: () => Promise<T>): Promise<OfflineRun<Unwrapped<T>>> {
+export async function runOffline<T>(options: OfflineRunOptions, program: () => Promise<T>): Promise<OfflineRun<pulumi.Unwrap<T>>> {
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
   let livePolicy = options.livePolicy;
@@ -81,7 +79,7 @@ export async function runOffline<T>(options: OfflineRunOptions, program: () => P
       return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs, options.now) } };
     },
     call: (args) => {
-      invokes.push({ token: args.token, inputs: args.inputs });
+      invokes.push({ token: args.token, provider: args.provider ?? '' });
       if (args.token === INVOKE_TOKENS.getAcl) {
         return { hujson: livePolicy, json: JSON.stringify(parseJsonc(livePolicy)), id: 'policy' };
       }
@@ -92,7 +90,7 @@ export async function runOffline<T>(options: OfflineRunOptions, program: () => P
 
   try {
     const outputs = await resolved(pulumi.output(await program()));
-    return { resources, invokes, outputs: outputs as Unwrapped<T> };
+    return { resources, invokes, outputs: outputs as pulumi.Unwrap<T> };
   } finally {
     // Registrations run asynchronously; wait until the last one reached the (mock) engine.
     await pulumi.runtime.disconnect();

@@ -29,6 +29,14 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
       }
     });
 
+    test('reads the live policy through its Tailscale provider, before writing and again after', () => {
+      const provider = stack.one('pulumi:providers:tailscale');
+      expect(stack.invokes.map((i) => [i.token, i.provider.startsWith(`${provider.urn}::`)])).toEqual([
+        ['tailscale:index/getAcl:getAcl', true],
+        ['tailscale:index/getAcl:getAcl', true],
+      ]);
+    });
+
     test('writes its tailnet\'s policy, stamped, holding its own fragment from code', () => {
       const acl = stack.one(RESOURCE_TYPES.acl);
       const written = String(acl.inputs.acl);
