@@ -82,11 +82,12 @@ function commitOneLineChange(repo) {
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
 function main() {
+  const commit = git(['rev-parse', '--short', `${values.ref}^{commit}`]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   const rows = [];
   let repo;
   try {
-    repo = prepareWorktree(dir, values.ref);
+    repo = prepareWorktree(dir, commit);
     const node = process.execPath;
     const out = path.join(dir, 'out');
 
@@ -118,7 +119,7 @@ function main() {
 
   const table = [['measure', 'median', 'target', 'met'], ...rows.map(([m, t, target, ok]) => [m, t, target, ok === '' ? '' : ok ? 'yes' : 'NO'])];
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  console.log(`whole-process timings of ${values.ref} (${git(['rev-parse', '--short', values.ref])}), median of ${RUNS} runs, ${os.cpus().length} CPUs, node ${process.version}`);
+  console.log(`whole-process timings of ${values.ref} (${commit}), median of ${RUNS} runs, ${os.cpus().length} CPUs, node ${process.version}`);
   for (const r of table) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
   const missed = rows.filter((r) => r[3] === false).length;
   if (missed > 0 && values.strict) process.exitCode = 1;
