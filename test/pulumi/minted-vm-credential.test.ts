@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as tailscale from '@pulumi/tailscale';
 import { OBJECT_NAMES, VM_CREDENTIAL_KEY } from '../../src/config/names';
 import type { EnvironmentConfig } from '../../src/config/types';
-import { DAY_MS, rotationWindow } from '../../src/pulumi/credential-rotation';
+import { rotationWindow } from '../../src/pulumi/credential-rotation';
 import { type MintedCredentialConfig, MintedVmCredential } from '../../src/pulumi/minted-vm-credential';
 import { OFFLINE_VALUES, type RecordedResource, runOffline } from '../../src/pulumi/offline-run';
 import { RESOURCE_TYPES } from '../../src/pulumi/guard-rails';
@@ -73,16 +73,6 @@ describe('minted VM credential: auth key', () => {
     expect(secret.secretPaths).toEqual(['stringData']);
     expect(JSON.stringify(secret.redactedInputs)).not.toContain(OFFLINE_VALUES.authKey('vm-credential-auth-key'));
     expect(secret.provider).toMatch(/::pulumi:providers:kubernetes::kubernetes::/);
-  });
-
-  test('exports its expiry and the moment from which an up rotates it', async () => {
-    const { outputs } = await mint(staging);
-    expect(outputs.status).toEqual({
-      kind: 'auth-key',
-      tags: ['tag:tuist-macmini-staging'],
-      expiresAt: new Date(now.getTime() + 30 * DAY_MS).toISOString(),
-      rotatesFrom: rotationWindow({ expiryDays: 30, rotateBeforeExpiryDays: 14 }, now).endsAt.toISOString(),
-    });
   });
 
   test('an up inside the rotation window keeps the key; an up from the window\'s end on replaces it', async () => {
