@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../config/load';
-import { type BaseTree, DiffInputError, renderBaseTree, repositoryRoot } from '../diff/base-tree';
+import { DiffInputError, renderBaseTree, repositoryRoot } from '../diff/base-tree';
 import { diffTrees } from '../diff/diff-trees';
 import { renderMarkdown } from '../diff/render-markdown';
 import { renderText } from '../diff/render-text';
@@ -68,7 +68,6 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     return usage(`--max-length ${JSON.stringify(values['max-length'])} must be a whole number of at least 1000.`);
   }
 
-  let base: BaseTree;
   try {
     const root = repositoryRoot(path.resolve(values.repo!));
     // The base renders in a child process while the head renders here.
@@ -76,7 +75,7 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     const head = build(loadModel(context.environments, context.tailnets)).files;
     const settled = await rendering;
     if ('error' in settled) throw settled.error;
-    base = settled.tree;
+    const base = settled.tree;
     const report = diffTrees(base.files, head);
     const options = { base: base.commit.startsWith(values.base) ? base.commit.slice(0, 12) : `${values.base} (${base.commit.slice(0, 12)})`, notes: base.notes, maxLength };
     const text = format === 'markdown' ? renderMarkdown(report, options) : renderText(report, options);

@@ -4,6 +4,7 @@
  * sees a field however it changed: edited, removed with its parent, or moved.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { field } from '../checks/manifest/objects';
 import type { KubeObject } from '../synth/manifests';
 import { redactTree } from './redact';
 import type { Danger } from './report';
@@ -18,15 +19,6 @@ const UNEXPOSE_RUNBOOK = 'docs/runbooks/unexpose-pooler.md';
 
 type Path = readonly string[];
 
-function at(object: unknown, path: Path): unknown {
-  let node = object;
-  for (const segment of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[segment];
-  }
-  return node;
-}
-
 const show = (value: unknown): string => JSON.stringify(redactTree(value)) ?? 'nothing';
 
 /** Where an object's Service annotations are: a Pooler's service template, or a Service's own. */
@@ -40,8 +32,8 @@ function serviceAnnotationsPath(object: KubeObject): Path | undefined {
 export function objectDangers(scope: string, key: string, before: KubeObject, after: KubeObject): Danger[] {
   const dangers: Danger[] = [];
   const immutable = (path: Path, why: string): void => {
-    const b = at(before, path);
-    const a = at(after, path);
+    const b = field(before, ...path);
+    const a = field(after, ...path);
     if (isDeepStrictEqual(b, a)) return;
     dangers.push({
       kind: 'immutable-field',
@@ -61,8 +53,8 @@ export function objectDangers(scope: string, key: string, before: KubeObject, af
   // Same key, so same kind on both sides.
   const annotations = serviceAnnotationsPath(after);
   if (annotations !== undefined) {
-    const b = (at(before, annotations) ?? {}) as Record<string, unknown>;
-    const a = (at(after, annotations) ?? {}) as Record<string, unknown>;
+    const b = (field(before, ...annotations) ?? {}) as Record<string, unknown>;
+    const a = (field(after, ...annotations) ?? {}) as Record<string, unknown>;
     const lost = TAILNET_EXPOSURE_ANNOTATIONS.filter((name) => b[name] !== undefined && a[name] === undefined);
     const unexposed = b['tailscale.com/expose'] === 'true' && a['tailscale.com/expose'] !== undefined && a['tailscale.com/expose'] !== 'true';
     if (lost.length > 0 || unexposed) {

@@ -70,11 +70,14 @@ function isPlainObject(value: Json): value is Record<string, Json> {
 }
 
 /**
- * An added or removed map becomes one change per leaf (each annotation, each label), which
- * reads better than one JSON blob; lists stay whole.
+ * An added or removed map becomes one change per entry (each annotation, each label), which
+ * reads better than one JSON blob; a member of a keyed list (an env var, a container) stays
+ * one change, and so do plain lists.
  */
 function leaves(path: readonly (string | number)[], value: Json): [readonly (string | number)[], Json][] {
-  if (!isPlainObject(value) || Object.keys(value).length === 0) return [[path, value]];
+  const last = path[path.length - 1];
+  const isMember = typeof last === 'string' && last.startsWith(KEYED);
+  if (isMember || !isPlainObject(value) || Object.keys(value).length === 0) return [[path, value]];
   return Object.entries(value).flatMap(([k, v]) => leaves([...path, k], v));
 }
 

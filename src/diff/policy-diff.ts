@@ -46,7 +46,7 @@ function diffSection(section: string, before: unknown, after: unknown): PolicySe
     return diffMap(section, isRecord(before) ? before : {}, isRecord(after) ? after : {});
   }
   // A scalar setting (e.g. `randomizeClientPort`).
-  const entries = (value: unknown): PolicyEntry[] => (value === undefined ? [] : [{ summary: `${section}: ${show(value)}`, value: redactTree(value), widens: false }]);
+  const entries = (value: unknown): PolicyEntry[] => (value === undefined ? [] : [{ summary: `${section}: ${shown(value)}`, value: redactTree(value), widens: false }]);
   if (canonical(before) === canonical(after)) return { section, added: [], removed: [], changed: [] };
   return { section, added: entries(after), removed: entries(before), changed: [] };
 }
@@ -107,10 +107,10 @@ function diffMap(section: string, before: Rule, after: Rule): PolicySectionDiff 
   for (const name of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
     const b = before[name];
     const a = after[name];
-    if (b === undefined) added.push({ summary: `${name}: ${show(a)}`, value: redactTree({ [name]: a }), widens: false });
-    else if (a === undefined) removed.push({ summary: `${name}: ${show(b)}`, value: redactTree({ [name]: b }), widens: false });
+    if (b === undefined) added.push({ summary: `${name}: ${shown(a)}`, value: redactTree({ [name]: a }), widens: false });
+    else if (a === undefined) removed.push({ summary: `${name}: ${shown(b)}`, value: redactTree({ [name]: b }), widens: false });
     else if (canonical(a) !== canonical(b)) {
-      changed.push({ before: `${name}: ${show(b)}`, after: `${name}: ${show(a)}`, fields: redactTree({ [name]: listDelta(b, a) }) as Record<string, FieldDelta>, widens: false });
+      changed.push({ before: `${name}: ${shown(b)}`, after: `${name}: ${shown(a)}`, fields: redactTree({ [name]: listDelta(b, a) }) as Record<string, FieldDelta>, widens: false });
     }
   }
   return { section, added, removed, changed };
@@ -138,7 +138,7 @@ function listDelta(before: unknown, after: unknown): FieldDelta {
  * `test tag:vm: accept tag:k8s:5432; deny tag:other:5432`. Unknown shapes print as JSON.
  */
 export function describe(section: string, rule: unknown): string {
-  if (!isRecord(rule)) return show(redactTree(rule));
+  if (!isRecord(rule)) return shown(rule);
   const r = redactTree(rule) as Rule;
   const list = (value: unknown): string => (Array.isArray(value) ? value.map(String).join(', ') : value === undefined ? '(none)' : String(value));
   const extra = (known: readonly string[]): string => {
@@ -169,6 +169,11 @@ function outcomes(test: Rule, names: readonly string[]): string {
 
 function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
+}
+
+/** One line of JSON of a value, secrets redacted. */
+function shown(value: unknown): string {
+  return show(redactTree(value));
 }
 
 /** JSON with sorted keys and sorted lists: equal for rules that mean the same. */

@@ -151,8 +151,7 @@ describe('diffTrees on crafted base/head pairs', () => {
   test('an inserted env var is one added entry, not every following index changed', () => {
     const head = editManifest(base, STAGING_XCRESULT, (d) => { d.spec.template.spec.containers[0].env.unshift({ name: 'FIRST', value: '1' }); });
     expect(diffTrees(base, head).environments.find((e) => e.environment === 'staging')!.changed[0]!.fields).toEqual([
-      { path: 'spec.template.spec.containers[name=xcresult-processor].env[name=FIRST].name', change: 'added', after: 'FIRST' },
-      { path: 'spec.template.spec.containers[name=xcresult-processor].env[name=FIRST].value', change: 'added', after: '1' },
+      { path: 'spec.template.spec.containers[name=xcresult-processor].env[name=FIRST]', change: 'added', after: { name: 'FIRST', value: '1' } },
     ]);
   });
 

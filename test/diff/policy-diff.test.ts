@@ -51,6 +51,12 @@ describe('diffPolicy', () => {
     expect(tests!.added).toEqual([expect.objectContaining({ summary: 'from tag:vm: accept tag:k8s:5432; deny tag:other:5432 (proto: "tcp")', widens: false })]);
   });
 
+  test('redacts secret-looking values in every section', () => {
+    const report = JSON.stringify(diffPolicy({ groups: { 'group:a': ['x'] } }, { groups: { 'group:a': ['x', 'tskey-auth-k1'] }, hosts: { db: 'tskey-auth-k2' }, derpKey: 'tskey-auth-k3' }));
+    expect(report).not.toMatch(/tskey-auth-k\d/);
+    expect(report).toContain('[REDACTED]');
+  });
+
   test('sections come in policy-file order', () => {
     const sections = diffPolicy({}, { tests: [{ src: 'a' }], grants: [grant(['a'], ['b'], ['*'])], groups: { 'group:g': [] } }).map((s) => s.section);
     expect(sections).toEqual(['groups', 'grants', 'tests']);
