@@ -10,7 +10,7 @@ import { COMPONENTS } from '../config/names';
 import type { TailnetConfig } from '../config/tailnets';
 import type { EnvironmentConfig } from '../config/types';
 import { type ConfigProblem, formatProblem, validateEnvironment } from '../config/validate';
-import { rewriteImageTag } from './image-tag-edit';
+import { ImageTagEditError, rewriteImageTag } from './image-tag-edit';
 
 /** Components with a released image: CLI name (src/config/names.ts) → key of the environment config. */
 export const RELEASABLE_COMPONENTS = {
@@ -70,6 +70,9 @@ export function setImage(request: SetImageRequest): SetImageResult {
 
   const file = environmentFile(environment.name);
   const absolute = path.join(request.root, file);
+  if (!fs.existsSync(absolute)) {
+    throw new ImageTagEditError(`${file} does not exist under ${request.root}; set-image edits the file named after the environment. Fix: keep environment "${environment.name}" in ${file}.`);
+  }
   const original = fs.readFileSync(absolute, 'utf8');
   const edit = rewriteImageTag(original, file, environment.name, RELEASABLE_COMPONENTS[component], tag);
   if (edit.previous === tag) return { outcome: 'unchanged', file };

@@ -63,6 +63,12 @@ describe('setImage', () => {
     expect(read(root, 'production')).toBe(before);
   });
 
+  test('fails when the environment file does not exist, naming it', () => {
+    const root = tempRoot();
+    fs.rmSync(path.join(root, environmentFile('canary')));
+    expect(() => setImage({ root, environment: canary, tailnets: TAILNETS, component: 'processor', tag: '4.113.0', synthesize: () => 0 })).toThrow(/src\/config\/environments\/canary.ts does not exist under/);
+  });
+
   test('does nothing when the tag is already pinned', () => {
     const synthesize = jest.fn(() => 0);
     expect(setImage({ root: tempRoot(), environment: staging, tailnets: TAILNETS, component: 'processor', tag: 'c6d08f92', synthesize })).toEqual({ outcome: 'unchanged', file: environmentFile('staging') });
