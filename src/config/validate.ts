@@ -197,7 +197,8 @@ function checkOwnTag(c: Collector, path: string, tag: string, suffix: string): b
 
 function checkRemoteRef(c: Collector, path: string, ref: RemoteRef, envName: string): void {
   if (!ref.key || !ref.property) c.add(path, `needs both key and property; got ${show(ref)}.`);
-  else if (!ref.key.split(/[^a-z0-9]+/).includes(envName)) {
+  // The name as a whole segment, so "tuist-env-001-postgres" belongs to "env-001".
+  else if (!new RegExp(`(^|[^a-z0-9])${envName.replace(/[^a-z0-9]/g, '\\$&')}([^a-z0-9]|$)`).test(ref.key)) {
     c.add(`${path}.key`, `vault item ${show(ref.key)} does not name environment "${envName}"; each environment reads only its own items (e.g. "tuist-${envName}-postgres").`);
   }
 }

@@ -101,6 +101,18 @@ describe('configuration validation', () => {
     expectOnly(canary, (d) => { d.processorSecrets.databasePassword.key = 'tuist-production-postgres'; }, 'processorSecrets.databasePassword.key', /does not name environment "canary"/);
   });
 
+  test('accepts a vault item of an environment whose name has a dash', () => {
+    const env = variant(staging, (d) => {
+      d.name = 'stage-2'; d.namespace = 'tuist-stage-2'; d.tailnet.operatorTag = 'tag:tuist-k8s-operator-stage-2';
+      d.tailnet.clusterTag = 'tag:tuist-k8s-stage-2'; d.tailnet.vmTag = 'tag:tuist-macmini-stage-2';
+      d.pooler.tailnetExposure = { enabled: true, hostname: 'tuist-pg-pooler-stage-2', tags: ['tag:tuist-k8s-stage-2'] };
+      d.processorSecrets.databasePassword.key = 'tuist-stage-2-postgres';
+    });
+    expect(validateEnvironments([env], TAILNETS)).toEqual([]);
+    const other = variant(env, (d) => { d.processorSecrets.databasePassword.key = 'tuist-stage-20-postgres'; });
+    expect(validateEnvironments([other], TAILNETS).map((p) => p.path)).toEqual(['processorSecrets.databasePassword.key']);
+  });
+
   test('fails when an auth key would not be rotated before it expires', () => {
     expectOnly(staging, (d) => { (d.vmCredential as any).rotateBeforeExpiryDays = 30; }, 'vmCredential.rotateBeforeExpiryDays', /less than expiryDays/);
     expectOnly(staging, (d) => { (d.vmCredential as any).expiryDays = 91; }, 'vmCredential.expiryDays', /from 1 to 90/);
