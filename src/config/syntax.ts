@@ -33,6 +33,14 @@ export function isDigest(tag: string): boolean {
   return /^sha256:[a-f0-9]{64}$/.test(tag);
 }
 
+/** OCI distribution spec tag: a word character, then up to 127 of `[A-Za-z0-9._-]`. */
+const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** An image tag or digest that a registry accepts (which ones a stage allows is validate.ts's rule). */
+export function isImageTagSyntax(tag: string): boolean {
+  return OCI_TAG.test(tag) || isDigest(tag);
+}
+export const IMAGE_TAG_RULE = 'a letter, digit or "_", then up to 127 letters, digits, ".", "_" or "-" (or an sha256: digest)';
+
 /** A Kubernetes resource quantity in the forms we use: millicores, plain numbers, binary suffixes. */
 const QUANTITY = /^(\d+(\.\d+)?)(m|Ki|Mi|Gi|Ti)?$/;
 const QUANTITY_FACTORS: Record<string, number> = { '': 1, m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };

@@ -5,8 +5,8 @@
 import { PGBOUNCER_ALLOWED_PARAMETERS } from './cnpg';
 import { DATABASE_URL_KEYS } from './names';
 import {
-  DNS_LABEL_RULE, TAILSCALE_TAG_RULE, isDigest, isDnsLabel, isFloatingTag, isSemver, isTailscaleTag,
-  parseQuantity,
+  DNS_LABEL_RULE, IMAGE_TAG_RULE, TAILSCALE_TAG_RULE, isDigest, isDnsLabel, isFloatingTag, isImageTagSyntax, isSemver,
+  isTailscaleTag, parseQuantity,
 } from './syntax';
 import type { TailnetConfig } from './tailnets';
 import type { EnvironmentConfig, ImageRef, RemoteRef, Resources, Stage } from './types';
@@ -207,7 +207,9 @@ function checkImage(c: Collector, path: string, image: ImageRef, stage: Stage): 
   if (!image.repository || /[\s:@]/.test(image.repository.replace(/^[^/]+:\d+\//, ''))) {
     c.add(`${path}.repository`, `${show(image.repository)} is not an image repository (no tag or digest in it).`);
   }
-  if (isFloatingTag(image.tag)) {
+  if (!isFloatingTag(image.tag) && !isImageTagSyntax(image.tag)) {
+    c.add(`${path}.tag`, `${show(image.tag)} is not an image tag: ${IMAGE_TAG_RULE}.`);
+  } else if (isFloatingTag(image.tag)) {
     c.add(`${path}.tag`, `${show(image.tag)} is a floating tag; pin a version or a digest so every synth renders what runs.`);
   } else if (RELEASE_STAGES.has(stage) && !isSemver(image.tag) && !isDigest(image.tag)) {
     c.add(`${path}.tag`, `${show(image.tag)} is neither a semver release nor an sha256 digest, which ${stage} requires. Fix: run \`npm run set-image\` with a released version.`);

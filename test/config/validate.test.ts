@@ -58,6 +58,11 @@ describe('configuration validation', () => {
     expectOnly(canary, (d) => { d.processor.image.tag = 'c6d08f92'; }, 'processor.image.tag', /which canary requires/);
   });
 
+  test('fails when an image tag is not a tag a registry accepts', () => {
+    expectOnly(staging, (d) => { d.processor.image.tag = 'bad tag'; }, 'processor.image.tag', /not an image tag/);
+    expectOnly(staging, (d) => { d.processor.image.tag = `-${'a'.repeat(10)}`; }, 'processor.image.tag', /not an image tag/);
+  });
+
   test('accepts a digest in production', () => {
     expect(problemsOf(variant(production, (d) => { d.processor.image.tag = `sha256:${'a'.repeat(64)}`; }))).toEqual([]);
   });
