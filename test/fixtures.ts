@@ -1,3 +1,4 @@
+import type { CliContext } from '../src/cli/context';
 import { ENVIRONMENTS, TAILNETS } from '../src/config';
 import type { EnvironmentConfig } from '../src/config/types';
 import { type EnvironmentManifests, type KubeObject, synthesizeEnvironment } from '../src/synth/manifests';
@@ -28,4 +29,11 @@ export function synth(env: EnvironmentConfig): EnvironmentManifests {
 /** The env vars of a Deployment's only container, by name. */
 export function containerEnv(deployment: any): Record<string, any> {
   return Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+/** A command's context over `environments`, capturing what it prints. */
+export function captureContext(environments: readonly EnvironmentConfig[] = ENVIRONMENTS): { out: string[]; err: string[]; ctx: CliContext } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t) => out.push(t), stderr: (t) => err.push(t) } };
 }

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { repoRoot } from '../../src/checks/gate';
 import { main as synth } from '../../src/cli/synth';
 import { readTree } from '../../src/synth/output-tree';
-import { STAGING_WITHOUT_JOIN, captureContext as context } from './helpers';
+import { captureContext as context } from '../fixtures';
+import { STAGING_WITHOUT_JOIN } from './helpers';
 
 describe('npm run synth runs the checks before writing', () => {
   let dir: string;

@@ -9,8 +9,7 @@ import type { CheckInput, CheckResult } from '../../src/checks/types';
 import { loadModel } from '../../src/config/load';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { build } from '../../src/synth/build';
-import type { CliContext } from '../../src/cli/context';
-import { type DeepMutable, ENVIRONMENTS, TAILNETS, staging, variant } from '../fixtures';
+import { type DeepMutable, ENVIRONMENTS, staging, variant } from '../fixtures';
 
 /** The CRDs of the releases the cluster runs (README, "CRD schemas"); CI has them too. */
 export const CRDS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
@@ -89,12 +88,7 @@ export function resultOf(run: CheckRun, check: string, environment: string): Che
   return found;
 }
 
-/** A command's context over `environments`, capturing what it prints. */
-export function captureContext(environments: readonly EnvironmentConfig[] = ENVIRONMENTS): { out: string[]; err: string[]; ctx: CliContext } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t) => out.push(t), stderr: (t) => err.push(t) } };
-}
+
 
 /**
  * A configuration validation accepts (it is self-consistent) but the gate refuses: staging's

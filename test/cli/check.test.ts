@@ -2,8 +2,8 @@ import * as os from 'node:os';
 import { main } from '../../src/cli/check';
 import { CHECKS } from '../../src/checks/registry';
 import { ConfigError } from '../../src/config/load';
-import { STAGING_WITHOUT_JOIN as withoutJoin, captureContext as context } from '../checks/helpers';
-import { ENVIRONMENTS, staging, variant } from '../fixtures';
+import { STAGING_WITHOUT_JOIN as withoutJoin } from '../checks/helpers';
+import { ENVIRONMENTS, captureContext as context, staging, variant } from '../fixtures';
 
 describe('check command', () => {
   test('passes the committed configuration with one line per check and environment', () => {

@@ -1,13 +1,8 @@
 import { main } from '../../src/cli/matrix';
-import { ENVIRONMENTS, TAILNETS, canary, variant } from '../fixtures';
-import type { EnvironmentConfig } from '../../src/config/types';
+import { ENVIRONMENTS, captureContext as context, canary, variant } from '../fixtures';
+
 import { ConfigError } from '../../src/config/load';
 
-function context(environments: readonly EnvironmentConfig[] = ENVIRONMENTS) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) } };
-}
 
 describe('matrix command', () => {
   test('prints the matrix of every tailnet', () => {

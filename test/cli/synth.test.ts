@@ -4,14 +4,9 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/synth';
 import { ConfigError } from '../../src/config/load';
 import { readTree } from '../../src/synth/output-tree';
-import { ENVIRONMENTS, TAILNETS, canary, staging, variant } from '../fixtures';
-import type { EnvironmentConfig } from '../../src/config/types';
+import { ENVIRONMENTS, captureContext as context, canary, staging, variant } from '../fixtures';
 
-function context(environments: readonly EnvironmentConfig[] = ENVIRONMENTS) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, ctx: { environments, tailnets: TAILNETS, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) } };
-}
+
 
 describe('synth command', () => {
   let dir: string;

@@ -4,13 +4,9 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/preview-offline';
 import { planPolicyWrite } from '../../src/pulumi/policy-writer';
 import { loadModel } from '../../src/config/load';
-import { ENVIRONMENTS, TAILNETS, canary, production } from '../fixtures';
+import { captureContext as context, canary, production } from '../fixtures';
 
-function context() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, ctx: { environments: ENVIRONMENTS, tailnets: TAILNETS, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) } };
-}
+
 
 describe('preview-offline command', () => {
   test('prints every resource production would register, with its options, secrets redacted, and passes the guard rails', async () => {
