@@ -19,6 +19,13 @@ import {
   parsePolicyHujson, renderPolicyHujson, tagOwnershipOf,
 } from '../tailnet';
 
+
+/**
+ * The producer named in the header of the policy the stacks write. Not the writing stack: an
+ * `up` without changes must write the very same text (the stamp records the writer).
+ */
+export const POLICY_PRODUCER = 'pulumi up --stack <environment>';
+
 /** The stamp's line: first in the document, a HuJSON comment Tailscale keeps with the policy. */
 export const POLICY_STAMP_PREFIX = '// tuist-tailnet-pooler policy stamp: ';
 
@@ -163,7 +170,10 @@ export function planPolicyWrite(model: Model, env: EnvironmentConfig, liveHujson
   const newStamp: PolicyStamp = !changed && previous !== undefined
     ? previous
     : { tailnet: tailnet.name, revision: (previous?.revision ?? 0) + 1, writer: env.name, sha256 };
-  const rendered = renderPolicyHujson({ tailnet, environments: onTailnet.filter((e) => environments.includes(e.name)), base, fragments, document });
+  const rendered = renderPolicyHujson(
+    { tailnet, environments: onTailnet.filter((e) => environments.includes(e.name)), base, fragments, document },
+    POLICY_PRODUCER,
+  );
   return {
     tailnet, liveState, document, stamp: newStamp, changed, environments,
     removed: removedEntries(live, document, ownership),

@@ -3,7 +3,7 @@ import * as tailscale from '@pulumi/tailscale';
 import type { Model } from '../config/load';
 import type { EnvironmentConfig } from '../config/types';
 import { buildTailnetPolicies, parsePolicyHujson, renderPolicyHujson } from '../tailnet';
-import { type LiveState, type PolicyWrite, PolicyWriteError, documentDigest, planPolicyWrite, readPolicyStamp, renderPolicyStamp } from './policy-writer';
+import { type LiveState, POLICY_PRODUCER, type PolicyWrite, PolicyWriteError, documentDigest, planPolicyWrite, readPolicyStamp, renderPolicyStamp } from './policy-writer';
 
 export interface TailnetPolicyArgs {
   readonly model: Model;
@@ -93,5 +93,5 @@ export function policyFromCode(model: Model, tailnet: string): string {
   const policy = buildTailnetPolicies(model).find((p) => p.tailnet.name === tailnet);
   if (policy === undefined) throw new Error(`No tailnet "${tailnet}" in src/config/tailnets.ts.`);
   const writer = policy.environments.at(-1)?.name ?? 'none';
-  return `${renderPolicyStamp({ tailnet, revision: 1, writer, sha256: documentDigest(policy.document) })}\n${renderPolicyHujson(policy)}`;
+  return `${renderPolicyStamp({ tailnet, revision: 1, writer, sha256: documentDigest(policy.document) })}\n${renderPolicyHujson(policy, POLICY_PRODUCER)}`;
 }

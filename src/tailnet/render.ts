@@ -16,10 +16,11 @@ export function policyFileName(tailnet: string): string {
   return `tailnet/${tailnet}.hujson`;
 }
 
-export function renderPolicyHujson(policy: TailnetPolicy): string {
+/** `producer`: the command that writes this copy (the Pulumi stack writes the live one). */
+export function renderPolicyHujson(policy: TailnetPolicy, producer = 'npm run synth'): string {
   const labels = entryLabels(policy);
   const lines = [
-    generatedHeader(`src/config (tailnet "${policy.tailnet.name}": ${policy.environments.map((e) => e.name).join(', ') || 'no environments'})`, '//').trimEnd(),
+    generatedHeader(`src/config (tailnet "${policy.tailnet.name}": ${policy.environments.map((e) => e.name).join(', ') || 'no environments'})`, '//', producer).trimEnd(),
     '// Default deny: only the grants below open anything; the tests and sshTests prove it, offline in `npm run synth` and again in the control plane.',
     '{',
   ];
