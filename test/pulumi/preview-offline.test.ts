@@ -2,11 +2,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/preview-offline';
+import { checkGuardRails } from '../../src/pulumi/guard-rails';
 import { planPolicyWrite } from '../../src/pulumi/policy-writer';
 import { loadModel } from '../../src/config/load';
 import { captureContext as context, canary, production } from '../fixtures';
 
 
+
+// The real guard rails, except where a test makes them report a violation: the program cannot
+// produce one without a code change, but the command's failure path must still be proven.
+jest.mock('../../src/pulumi/guard-rails', () => {
+  const actual = jest.requireActual('../../src/pulumi/guard-rails');
+  return { ...actual, checkGuardRails: jest.fn(actual.checkGuardRails) };
+});
 
 describe('preview-offline command', () => {
   test('prints every resource production would register, with its options, secrets redacted, and passes the guard rails', async () => {
@@ -22,6 +30,15 @@ describe('preview-offline command', () => {
     expect(text).not.toContain('offline-auth-key-of');
     expect(text).toMatch(/vmCredential:\n {4}kind: auth-key\n(.*\n)* {4}expiresAt: 2026-04-09T12:00:00\.000Z/);
     expect(text).toMatch(/Guard rails: passed \(\d+ resources checked\)\.$/);
+  });
+
+  test('fails when a guard rail is violated, naming the rule and the resource', async () => {
+    jest.mocked(checkGuardRails).mockReturnValueOnce([{
+      rule: 'policy-never-resets', resource: 'tailscale:index/acl:Acl::tailnet-policy-acl', message: 'resetAclOnDestroy is true. Fix: never set it.',
+    }]);
+    const { out, ctx } = context();
+    expect(await main(['--env', 'staging', '--now', '2026-03-10T12:00:00Z'], ctx)).toBe(1);
+    expect(out.join('\n')).toMatch(/Guard rails: 1 violation\(s\):\n {2}- \[policy-never-resets\] tailscale:index\/acl:Acl::tailnet-policy-acl: resetAclOnDestroy is true\. Fix: never set it\.$/);
   });
 
   test('previews against a copy of the live policy when given one', async () => {
