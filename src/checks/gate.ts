@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import type { Build } from '../synth/build';
 import { loadCrdCatalog } from './schema/crd-catalog';
 import { customResourceKinds } from './schema/custom-resources';
-import { type CheckRun, runChecks } from './run';
+import { REFUSAL_CHECKS } from './registry';
+import { type CheckRun, combineRuns, runCheckList } from './run';
 
 /** Where the CRD schemas live by default, relative to the repository root. */
 export const DEFAULT_CRDS_DIR = '../shared/crds';
@@ -39,12 +40,16 @@ export function defaultCrdCacheDir(): string {
   return path.join(repoRoot(), '.build', 'crd-validators');
 }
 
-/** Runs every check on a build: the gate `npm run check` reports and `npm run synth` obeys. */
+/**
+ * Every check on a build: the gate `npm run check` reports and `npm run synth` obeys. The
+ * path checks already ran in the build (for the diagrams); only the rest run here.
+ */
 export function runGate(result: Build, options: GateOptions): CheckRun {
   const crdsDir = path.resolve(repoRoot(), options.crds ?? DEFAULT_CRDS_DIR);
   const objects = result.environments.flatMap((e) => e.objects);
   const crds = loadCrdCatalog(crdsDir, customResourceKinds(objects), { cacheDir: options.cacheDir });
-  return runChecks({ model: result.model, environments: result.environments, policies: result.tailnets, crds, requireSchemas: options.requireSchemas });
+  const input = { model: result.model, environments: result.environments, policies: result.tailnets, crds, requireSchemas: options.requireSchemas };
+  return combineRuns(result.pathProof, runCheckList(input, REFUSAL_CHECKS));
 }
 
 /** The loud line printed when the schema check was skipped. */

@@ -10,7 +10,7 @@ import { field } from './manifest/objects';
 import { poolerOf } from './manifest/pooler';
 import { envSecretRef, isBroken } from './manifest/secret-reference';
 import { PATH_CHECKS } from './registry';
-import { runCheckList } from './run';
+import { type CheckRun, runCheckList } from './run';
 import type { CheckResult, CheckStatus, CheckedEnvironment, PathInput } from './types';
 
 /** `dist/` path of an environment's diagram. */
@@ -73,9 +73,12 @@ function document(env: CheckedEnvironment, results: readonly CheckResult[]): str
   ].join('\n');
 }
 
-/** The diagram of every environment, keyed by `dist/` path. Pure: the path checks read no files. */
-export function renderPathDiagrams(input: PathInput): Map<string, string> {
-  const results = runCheckList(input, PATH_CHECKS).results;
+/**
+ * The diagram of every environment, keyed by `dist/` path, from the path checks' results
+ * (run here unless the caller already has them). Pure: the path checks read no files.
+ */
+export function renderPathDiagrams(input: PathInput, pathProof: CheckRun = runCheckList(input, PATH_CHECKS)): Map<string, string> {
+  const { results } = pathProof;
   return new Map(input.environments.map((env) => [
     pathDiagramFile(env.environment.name),
     document(env, results.filter((r) => r.environment === env.environment.name)),

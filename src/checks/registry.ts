@@ -28,8 +28,8 @@ export const PATH_CHECKS: readonly Check<PathInput>[] = [
   environmentIsolation,
 ];
 
-export const CHECKS: readonly Check[] = [
-  ...PATH_CHECKS,
+/** What a careful reviewer or the cluster's admission would refuse. */
+export const REFUSAL_CHECKS: readonly Check[] = [
   pgbouncerParameters,
   poolerName,
   poolerNamespace,
@@ -47,3 +47,5 @@ export const CHECKS: readonly Check[] = [
   linuxHardening,
   exemptionReasons,
 ];
+
+export const CHECKS: readonly Check[] = [...PATH_CHECKS, ...REFUSAL_CHECKS];

@@ -20,7 +20,15 @@ export function runCheckList<I extends PathInput>(input: I, checks: readonly Che
     if (ids.has(check.id)) throw new Error(`Two checks share the id "${check.id}"; ids name report lines and must be unique.`);
     ids.add(check.id);
   }
-  const results = checks.flatMap((check) => check.run(input));
+  return tally(checks.flatMap((check) => check.run(input)));
+}
+
+/** One run of the results of several, in order (e.g. the path proof a build already ran, then the rest). */
+export function combineRuns(...runs: readonly CheckRun[]): CheckRun {
+  return tally(runs.flatMap((run) => run.results));
+}
+
+function tally(results: readonly CheckResult[]): CheckRun {
   const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, skip: 0, assumed: 0 };
   for (const result of results) counts[result.status] += 1;
   return { results, ok: counts.fail === 0, counts };

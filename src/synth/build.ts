@@ -3,6 +3,8 @@
  * Writing (and checking freshness of) `dist/` happens elsewhere, from this result.
  */
 import { renderPathDiagrams } from '../checks/path-diagram';
+import { PATH_CHECKS } from '../checks/registry';
+import { type CheckRun, runCheckList } from '../checks/run';
 import type { Model } from '../config/load';
 import { buildTailnetPolicies } from '../tailnet/build';
 import type { TailnetPolicy } from '../tailnet/policy';
@@ -16,6 +18,8 @@ export interface Build {
   readonly environments: readonly EnvironmentManifests[];
   /** One verified policy per tailnet (its own tests pass, or the build throws a PolicyError). */
   readonly tailnets: readonly TailnetPolicy[];
+  /** The path checks' results, which the diagrams draw and the gate reports (run once). */
+  readonly pathProof: CheckRun;
   /** Every file of `dist/`, keyed by path relative to it. */
   readonly files: FileTree;
 }
@@ -28,8 +32,10 @@ export function build(model: Model): Build {
     for (const [file, content] of renderEnvironmentManifests(manifests)) files.set(file, content);
   }
   for (const [file, content] of renderTailnetFiles(tailnets)) files.set(file, content);
-  for (const [file, content] of renderPathDiagrams({ model, environments, policies: tailnets })) files.set(file, content);
-  return { model, environments, tailnets, files: sortedTree(files) };
+  const pathInput = { model, environments, policies: tailnets };
+  const pathProof = runCheckList(pathInput, PATH_CHECKS);
+  for (const [file, content] of renderPathDiagrams(pathInput, pathProof)) files.set(file, content);
+  return { model, environments, tailnets, pathProof, files: sortedTree(files) };
 }
 
 function sortedTree(files: Map<string, string>): FileTree {
