@@ -83,3 +83,25 @@ export function imageReference(image: { readonly repository: string; readonly ta
 export function vmCredentialTags(env: EnvironmentConfig): readonly string[] {
   return [env.tailnet.vmTag];
 }
+
+/** What an environment-owned identifier is. */
+export type IdentifierKind = 'tag' | 'tailnet hostname' | 'namespace' | 'vault item' | 'environment name';
+
+/**
+ * Every identifier an environment owns, by what it is: the identifiers no other environment's
+ * objects or resources may carry (the reference deployment's canary proxy carried production's tag).
+ */
+export function environmentIdentifiers(env: EnvironmentConfig): ReadonlyMap<string, IdentifierKind> {
+  const owned = new Map<string, IdentifierKind>();
+  const { tailnet, pooler, vmCredential, processorSecrets } = env;
+  for (const tag of [tailnet.operatorTag, tailnet.clusterTag, tailnet.vmTag, ...vmCredentialTags(env)]) owned.set(tag, 'tag');
+  if (pooler.tailnetExposure.enabled) {
+    for (const tag of pooler.tailnetExposure.tags) owned.set(tag, 'tag');
+    owned.set(pooler.tailnetExposure.hostname, 'tailnet hostname');
+  }
+  owned.set(env.namespace, 'namespace');
+  owned.set(processorSecrets.databasePassword.key, 'vault item');
+  if (vmCredential.delivery === 'external-secret') owned.set(vmCredential.remoteRef.key, 'vault item');
+  owned.set(env.name, 'environment name');
+  return owned;
+}

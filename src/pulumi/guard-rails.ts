@@ -4,7 +4,7 @@
  * request. They hold whatever the program's code says.
  */
 import type { Model } from '../config/load';
-import { vmCredentialTags } from '../config/names';
+import { environmentIdentifiers, vmCredentialTags } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
 
 export const RESOURCE_TYPES = {
@@ -77,11 +77,13 @@ function authKeyFlags(r: ResourceRecord): GuardViolation[] {
 }
 
 /** Tags and hostnames of every other environment, which no resource of this stack may carry. */
+/** Other environments' tags and tailnet hostnames (names.ts says which identifiers each owns). */
 function foreignIdentities(env: EnvironmentConfig, model: Model): { value: string; owner: string }[] {
-  return model.environments.filter((other) => other.name !== env.name).flatMap((other) => [
-    other.tailnet.operatorTag, other.tailnet.clusterTag, other.tailnet.vmTag,
-    ...(other.pooler.tailnetExposure.enabled ? [other.pooler.tailnetExposure.hostname] : []),
-  ].map((value) => ({ value, owner: other.name })));
+  return model.environments.filter((other) => other.name !== env.name).flatMap((other) => (
+    [...environmentIdentifiers(other)]
+      .filter(([, kind]) => kind === 'tag' || kind === 'tailnet hostname')
+      .map(([value]) => ({ value, owner: other.name }))
+  ));
 }
 
 /** The policy document is tailnet-wide by design: on a shared tailnet it holds the other environment's rules. */

@@ -8,33 +8,15 @@
  * split into its name tokens and looked up: the cost grows with the size of the output, not
  * with the square of the number of environments.
  */
-import { ENVIRONMENT_LABEL, vmCredentialTags } from '../../config/names';
+import { ENVIRONMENT_LABEL, type IdentifierKind, environmentIdentifiers } from '../../config/names';
 import type { EnvironmentConfig } from '../../config/types';
 import { type Problem, environmentCheck, fromProblems } from '../environment-check';
 import { describeObject, stringLeaves } from '../manifest/objects';
 import type { PathInput } from '../types';
 
-type Owned = 'tag' | 'tailnet hostname' | 'namespace' | 'vault item' | 'environment name';
-
-/** Every identifier an environment owns, by what it is. */
-function ownedIdentifiers(env: EnvironmentConfig): Map<string, Owned> {
-  const owned = new Map<string, Owned>();
-  const { tailnet, pooler, vmCredential, processorSecrets } = env;
-  for (const tag of [tailnet.operatorTag, tailnet.clusterTag, tailnet.vmTag, ...vmCredentialTags(env)]) owned.set(tag, 'tag');
-  if (pooler.tailnetExposure.enabled) {
-    for (const tag of pooler.tailnetExposure.tags) owned.set(tag, 'tag');
-    owned.set(pooler.tailnetExposure.hostname, 'tailnet hostname');
-  }
-  owned.set(env.namespace, 'namespace');
-  owned.set(processorSecrets.databasePassword.key, 'vault item');
-  if (vmCredential.delivery === 'external-secret') owned.set(vmCredential.remoteRef.key, 'vault item');
-  owned.set(env.name, 'environment name');
-  return owned;
-}
-
 interface Ownership {
   readonly identifier: string;
-  readonly kind: Owned;
+  readonly kind: IdentifierKind;
   readonly owner: string;
 }
 
@@ -62,7 +44,7 @@ function buildIndex(environments: readonly EnvironmentConfig[]): IdentifierIndex
   const irregular: (Ownership & { pattern: RegExp })[] = [];
   const add = (map: Map<string, Ownership[]>, o: Ownership): void => { map.set(o.identifier, [...(map.get(o.identifier) ?? []), o]); };
   for (const env of environments) {
-    for (const [identifier, kind] of ownedIdentifiers(env)) {
+    for (const [identifier, kind] of environmentIdentifiers(env)) {
       const o: Ownership = { identifier, kind, owner: env.name };
       if (kind === 'namespace') add(namespaces, o);
       else if (kind === 'environment name') add(environmentNames, o);
@@ -103,7 +85,7 @@ export const environmentIsolation = environmentCheck<PathInput>(
   "No object references another environment's tag, tailnet hostname, namespace or vault item",
   ({ environment, objects, input }) => {
     const index = indexOf(input.model);
-    const own = ownedIdentifiers(environment);
+    const own = environmentIdentifiers(environment);
     const problems: Problem[] = objects.flatMap((object) => stringLeaves(object).flatMap((leaf) => (
       referencedIdentifiers(index, leaf.value, leaf.property)
         .filter((o) => o.owner !== environment.name && !own.has(o.identifier))
