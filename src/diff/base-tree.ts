@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type FileTree, readTree } from '../synth/output-tree';
-import { redactString } from './redact';
+import { redactString } from '../secrets/secret-looking';
 
 /** Bad input to the diff (an unknown ref, not a repository): printed as is, exit 1. */
 export class DiffInputError extends Error {

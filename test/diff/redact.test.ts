@@ -1,4 +1,5 @@
-import { REDACTED, isReference, isSecretKeyName, redactString, redactTree } from '../../src/diff/redact';
+import { redactTree } from '../../src/diff/redact';
+import { REDACTED, isReference, isSecretKeyName, redactString } from '../../src/secrets/secret-looking';
 
 describe('isSecretKeyName', () => {
   test.each(['password', 'dbPassword', 'api_token', 'clientSecret', 'auth-key', 'TAILSCALE_AUTH_KEY', 'privateKey', 'credentials', 'tls-passphrase'])('%s holds a secret', (key) => {
