@@ -3,10 +3,10 @@
  * each environment's Kubernetes objects keyed by `Kind/namespace/name`, each tailnet's policy
  * document, and the remaining files as text.
  */
-import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import { parseAllDocuments } from 'yaml';
 import { type KubeObject, objectKey } from '../synth/manifests';
 import type { FileTree } from '../synth/output-tree';
+import { parsePolicyHujson } from '../tailnet/render';
 
 /** Top directory of the tailnet policies in `dist/`. */
 export const TAILNET_DIR = 'tailnet';
@@ -76,9 +76,12 @@ function parseManifests(content: string): KubeObject[] | string {
 
 /** The policy document (HuJSON: JSON with comments and trailing commas), or why it cannot be read. */
 function parsePolicy(content: string): Record<string, unknown> | string {
-  const errors: ParseError[] = [];
-  const value: unknown = parseJsonc(content, errors, { allowTrailingComma: true, disallowComments: false });
-  if (errors.length > 0) return `not valid HuJSON: ${printParseErrorCode(errors[0]!.error)} at offset ${errors[0]!.offset}`;
+  let value: unknown;
+  try {
+    value = parsePolicyHujson(content, 'not valid HuJSON');
+  } catch (error) {
+    return (error as Error).message;
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a policy document (no top-level object)';
   return value as Record<string, unknown>;
 }

@@ -5,7 +5,7 @@
  * secrets). The tests and `preview-offline` both use it.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { parse as parseJsonc } from 'jsonc-parser';
+import { parsePolicyHujson } from '../tailnet/render';
 import type { ResourceRecord } from './guard-rails';
 import { RESOURCE_TYPES } from './guard-rails';
 import { PULUMI_PROJECT, type StackConfig } from './stack-config';
@@ -81,7 +81,7 @@ export async function runOffline<T>(options: OfflineRunOptions, program: () => P
     call: (args) => {
       invokes.push({ token: args.token, provider: args.provider ?? '' });
       if (args.token === INVOKE_TOKENS.getAcl) {
-        return { hujson: livePolicy, json: JSON.stringify(parseJsonc(livePolicy)), id: 'policy' };
+        return { hujson: livePolicy, json: JSON.stringify(parsePolicyHujson(livePolicy, 'live policy')), id: 'policy' };
       }
       throw new Error(`No offline stand-in for the invoke ${args.token}. Fix: add one to src/pulumi/offline-run.ts.`);
     },
