@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { COMPONENTS, DATABASE_URL_KEYS, METRICS_PORT, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
-import { ProcessorDisruptionBudget } from './pod-disruption-budget';
+import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
 import { fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
 
@@ -69,9 +69,6 @@ export class LinuxProcessor extends Construct {
       },
     });
 
-    const pdb = config.podDisruptionBudget;
-    this.disruptionBudget = pdb.enabled
-      ? new ProcessorDisruptionBudget(this, 'DisruptionBudget', { name: this.name, labels, selector, maxUnavailable: pdb.maxUnavailable })
-      : undefined;
+    this.disruptionBudget = disruptionBudgetFor(this, config.podDisruptionBudget, { name: this.name, labels, selector });
   }
 }

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { PodDisruptionBudgetConfig } from '../config/types';
 
 export interface ProcessorDisruptionBudgetProps {
   readonly name: string;
@@ -23,4 +24,13 @@ export class ProcessorDisruptionBudget extends Construct {
       },
     });
   }
+}
+
+/** The budget a processor's configuration asks for, or undefined when it asks for none. */
+export function disruptionBudgetFor(
+  scope: Construct,
+  config: PodDisruptionBudgetConfig,
+  props: Omit<ProcessorDisruptionBudgetProps, 'maxUnavailable'>,
+): ProcessorDisruptionBudget | undefined {
+  return config.enabled ? new ProcessorDisruptionBudget(scope, 'DisruptionBudget', { ...props, maxUnavailable: config.maxUnavailable }) : undefined;
 }

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { COMPONENTS, METRICS_PORT, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
-import { ProcessorDisruptionBudget } from './pod-disruption-budget';
+import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
 import type { VmCredential } from './vm-credential';
 import { fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
@@ -111,9 +111,6 @@ export class XcresultProcessor extends Construct {
       },
     });
 
-    const pdb = config.podDisruptionBudget;
-    this.disruptionBudget = pdb.enabled
-      ? new ProcessorDisruptionBudget(this, 'DisruptionBudget', { name: this.name, labels, selector, maxUnavailable: pdb.maxUnavailable })
-      : undefined;
+    this.disruptionBudget = disruptionBudgetFor(this, config.podDisruptionBudget, { name: this.name, labels, selector });
   }
 }
