@@ -2,8 +2,7 @@
  * Benchmark entry: synthesizes N generated environments in one process, as `npm run synth`
  * does (validate, then build every file in memory). Each is a variant of staging named
  * env001… with its own namespace, tags, hostname, vault items, fleet and tailnet, so the
- * result is a valid model. (Not env-001: validate.ts splits vault item names on "-", so an
- * environment name with a dash can never match its own vault item.) `node bench/run.js` bundles and times it for N=3 and N=100.
+ * result is a valid model. `node bench/run.js` bundles and times it for N=3 and N=100.
  * Usage: node <bundle> <N>; prints the number of files built.
  */
 import { ENVIRONMENTS } from '../src/config/environments';
