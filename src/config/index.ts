@@ -4,5 +4,6 @@ export * from './load';
 export * from './names';
 export * from './syntax';
 export * from './tailnets';
+export * from './tailscale-operator';
 export * from './types';
 export * from './validate';

@@ -3,6 +3,7 @@
  * the manifest says. Each rule compares one object's two versions (not the field list), so it
  * sees a field however it changed: edited, removed with its parent, or moved.
  */
+import { TAILSCALE_ANNOTATIONS } from '../config/tailscale-operator';
 import { isDeepStrictEqual } from 'node:util';
 import { field } from '../checks/manifest/objects';
 import type { KubeObject } from '../synth/manifests';
@@ -10,7 +11,7 @@ import { redactTree } from './redact';
 import type { Danger } from './report';
 
 /** Annotations that put a Service on the tailnet (Tailscale Kubernetes operator). */
-export const TAILNET_EXPOSURE_ANNOTATIONS = ['tailscale.com/expose', 'tailscale.com/hostname', 'tailscale.com/tags'] as const;
+const TAILNET_EXPOSURE_ANNOTATIONS = Object.values(TAILSCALE_ANNOTATIONS);
 
 /** Workload kinds whose `spec.selector` the API server refuses to change (apps/v1). */
 const IMMUTABLE_SELECTOR_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
@@ -56,7 +57,8 @@ export function objectDangers(scope: string, key: string, before: KubeObject, af
     const b = (field(before, ...annotations) ?? {}) as Record<string, unknown>;
     const a = (field(after, ...annotations) ?? {}) as Record<string, unknown>;
     const lost = TAILNET_EXPOSURE_ANNOTATIONS.filter((name) => b[name] !== undefined && a[name] === undefined);
-    const unexposed = b['tailscale.com/expose'] === 'true' && a['tailscale.com/expose'] !== undefined && a['tailscale.com/expose'] !== 'true';
+    const expose = TAILSCALE_ANNOTATIONS.expose;
+    const unexposed = b[expose] === 'true' && a[expose] !== undefined && a[expose] !== 'true';
     if (lost.length > 0 || unexposed) {
       dangers.push({
         kind: 'exposure-removed',

@@ -1,14 +1,8 @@
 import { Construct } from 'constructs';
 import * as cnpg from '../../imports/cnpg-pooler-postgresql.cnpg.io';
 import { COMPONENTS, POOLER_SERVICE_PORT, componentLabels, poolerServiceHost } from '../config/names';
+import { TAILSCALE_ANNOTATIONS } from '../config/tailscale-operator';
 import type { EnvironmentConfig } from '../config/types';
-
-/** Annotations the Tailscale operator reads on a Service to front it with a tailnet proxy. */
-export const TAILSCALE_ANNOTATIONS = {
-  expose: 'tailscale.com/expose',
-  hostname: 'tailscale.com/hostname',
-  tags: 'tailscale.com/tags',
-} as const;
 
 export interface DatabasePoolerProps {
   readonly environment: EnvironmentConfig;

@@ -3,7 +3,7 @@
  * DNS label, tags that are not `tag:` names separated by bare commas.
  */
 import { DNS_LABEL_RULE, TAILSCALE_TAG_RULE, isDnsLabel, isTailscaleTag } from '../../config/syntax';
-import { TAILSCALE_ANNOTATIONS } from '../../k8s/database-pooler';
+import { TAILSCALE_ANNOTATIONS } from '../../config/tailscale-operator';
 import type { KubeObject } from '../../synth/manifests';
 import { type Problem, environmentCheck, fromProblems } from '../environment-check';
 import { describeObject, field } from '../manifest/objects';

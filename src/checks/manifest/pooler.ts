@@ -1,6 +1,6 @@
 /** Reading the CloudNativePG `Pooler` and the Tailscale annotations of the Service CNPG creates for it. */
 import type { EnvironmentConfig } from '../../config/types';
-import { TAILSCALE_ANNOTATIONS } from '../../k8s/database-pooler';
+import { TAILSCALE_ANNOTATIONS } from '../../config/tailscale-operator';
 import type { KubeObject } from '../../synth/manifests';
 import { field, findObject } from './objects';
 
