@@ -126,23 +126,28 @@ export function isEmptySelector(selector: LabelSelector | undefined): boolean {
   return Object.keys(selector?.matchLabels ?? {}).length === 0 && (selector?.matchExpressions ?? []).length === 0;
 }
 
-/** A string found in a JSON value: where, the string, and the name of the property holding it. */
-export interface StringLeaf {
-  readonly path: string;
-  readonly value: string;
-  /** The property name (an array item inherits its array's); `undefined` when the string is itself a property name. */
-  readonly property: string | undefined;
-}
-
-/** Every string in a JSON value, property names included (annotation keys and template keys can be references too). */
-export function stringLeaves(value: unknown, path = '', property: string | undefined = undefined): StringLeaf[] {
-  if (typeof value === 'string') return [{ path, value, property }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => stringLeaves(item, `${path}[${i}]`, property));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, child]) => {
-      const childPath = path === '' ? key : `${path}.${key}`;
-      return [{ path: childPath, value: key, property: undefined }, ...stringLeaves(child, childPath, key)];
-    });
-  }
-  return [];
+/**
+ * Calls `visit` for every string in a JSON value, property names included (annotation keys and
+ * template keys can be references too), with the name of the property holding it (an array
+ * item inherits its array's; `undefined` for a property name itself) and its path, built only
+ * when asked for: checks walk every string of every object, and report few.
+ */
+export function forEachStringLeaf(value: unknown, visit: (text: string, property: string | undefined, path: () => string) => void): void {
+  const segments: string[] = [];
+  const path = (): string => segments.join('');
+  const walk = (node: unknown, property: string | undefined): void => {
+    if (typeof node === 'string') {
+      visit(node, property, path);
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => { segments.push(`[${i}]`); walk(item, property); segments.pop(); });
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        segments.push(segments.length === 0 ? key : `.${key}`);
+        visit(key, undefined, path);
+        walk(child, key);
+        segments.pop();
+      }
+    }
+  };
+  walk(value, undefined);
 }

@@ -11,7 +11,7 @@
 import { ENVIRONMENT_LABEL, type IdentifierKind, environmentIdentifiers } from '../../config/names';
 import type { EnvironmentConfig } from '../../config/types';
 import { type Problem, environmentCheck, fromProblems } from '../environment-check';
-import { describeObject, stringLeaves } from '../manifest/objects';
+import { describeObject, forEachStringLeaf } from '../manifest/objects';
 import type { PathInput } from '../types';
 
 interface Ownership {
@@ -20,9 +20,11 @@ interface Ownership {
   readonly owner: string;
 }
 
-/** Characters of a name: an identifier is referenced only as a whole run of them. */
-const NAME_RUN = /[A-Za-z0-9_-]+/g;
-const isNameChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_-]/.test(c);
+/**
+ * Separators of names: an identifier is referenced only as a whole run of name characters
+ * (`[A-Za-z0-9_-]`). ":" separates too, but is split apart second, so `tag:<run>` can be seen.
+ */
+const NOT_NAME_OR_COLON = /[^A-Za-z0-9_:-]+/;
 /** A bare namespace ("tuist") is also a common word: only `<name>.<namespace>.svc` counts. */
 const SERVICE_NAMESPACE = /\.([A-Za-z0-9_-]+)\.svc\b/g;
 
@@ -33,6 +35,8 @@ interface IdentifierIndex {
   readonly environmentNames: ReadonlyMap<string, readonly Ownership[]>;
   /** Identifiers with other characters (e.g. a vault item "team/db"): matched with a regex each. */
   readonly irregular: readonly (Ownership & { readonly pattern: RegExp })[];
+  /** String → what {@link namedIdentifiers} found in it. */
+  readonly memo: Map<string, readonly Ownership[]>;
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -52,7 +56,7 @@ function buildIndex(environments: readonly EnvironmentConfig[]): IdentifierIndex
       else irregular.push({ ...o, pattern: new RegExp(`(^|[^A-Za-z0-9_-])${escapeRegExp(identifier)}($|[^A-Za-z0-9_-])`) });
     }
   }
-  return { names, namespaces, environmentNames, irregular };
+  return { names, namespaces, environmentNames, irregular, memo: new Map() };
 }
 
 /** One index per run: every environment's check reads the same model. */
@@ -63,20 +67,30 @@ function indexOf(model: PathInput['model']): IdentifierIndex {
   return index;
 }
 
+/** Tags, hostnames and vault items a string names; the same strings recur, so this is memoized per run. */
+function namedIdentifiers(index: IdentifierIndex, value: string): readonly Ownership[] {
+  const cached = index.memo.get(value);
+  if (cached !== undefined) return cached;
+  const found: Ownership[] = [];
+  for (const chunk of value.split(NOT_NAME_OR_COLON)) {
+    const runs = chunk.split(':');
+    runs.forEach((run, i) => {
+      found.push(...(index.names.get(run) ?? []));
+      // A tag is `tag:` plus a run, where "tag" is a whole run itself.
+      if (run === 'tag' && i + 1 < runs.length) found.push(...(index.names.get(`tag:${runs[i + 1]}`) ?? []));
+    });
+  }
+  for (const o of index.irregular) if (o.pattern.test(value)) found.push(o);
+  index.memo.set(value, found);
+  return found;
+}
+
 /** Every identifier (of any environment) a string held by `property` references. */
 function referencedIdentifiers(index: IdentifierIndex, value: string, property: string | undefined): Ownership[] {
-  const found: Ownership[] = [];
-  for (const match of value.matchAll(NAME_RUN)) {
-    const run = match[0];
-    const at = match.index!;
-    found.push(...(index.names.get(run) ?? []));
-    // A tag is `tag:` plus a run, itself preceded by no name character.
-    if (value.slice(at - 4, at) === 'tag:' && !isNameChar(value[at - 5])) found.push(...(index.names.get(`tag:${run}`) ?? []));
-  }
+  const found: Ownership[] = [...namedIdentifiers(index, value)];
   if (property === 'namespace') found.push(...(index.namespaces.get(value) ?? []));
   for (const match of value.matchAll(SERVICE_NAMESPACE)) found.push(...(index.namespaces.get(match[1]!) ?? []));
   if (property === ENVIRONMENT_LABEL) found.push(...(index.environmentNames.get(value) ?? []));
-  for (const o of index.irregular) if (o.pattern.test(value)) found.push(o);
   return found;
 }
 
@@ -86,14 +100,18 @@ export const environmentIsolation = environmentCheck<PathInput>(
   ({ environment, objects, input }) => {
     const index = indexOf(input.model);
     const own = environmentIdentifiers(environment);
-    const problems: Problem[] = objects.flatMap((object) => stringLeaves(object).flatMap((leaf) => (
-      referencedIdentifiers(index, leaf.value, leaf.property)
-        .filter((o) => o.owner !== environment.name && !own.has(o.identifier))
-        .map((o) => ({
-          message: `${describeObject(object)}, ${leaf.path}: ${JSON.stringify(leaf.value)} references ${o.kind} "${o.identifier}" of environment "${o.owner}".`,
-          fix: `Use environment "${environment.name}"'s own ${o.kind}; environments never share tags, hostnames, namespaces or vault items.`,
-        }))
-    )));
+    const problems: Problem[] = [];
+    for (const object of objects) {
+      forEachStringLeaf(object, (value, property, path) => {
+        for (const o of referencedIdentifiers(index, value, property)) {
+          if (o.owner === environment.name || own.has(o.identifier)) continue;
+          problems.push({
+            message: `${describeObject(object)}, ${path()}: ${JSON.stringify(value)} references ${o.kind} "${o.identifier}" of environment "${o.owner}".`,
+            fix: `Use environment "${environment.name}"'s own ${o.kind}; environments never share tags, hostnames, namespaces or vault items.`,
+          });
+        }
+      });
+    }
     return fromProblems(problems, `${objects.length} objects reference only this environment's tags, hostnames, namespace and vault items.`);
   },
 );
