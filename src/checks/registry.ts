@@ -1,6 +1,6 @@
 /** Every check, in report order: the path from VM to database first, then what would be refused. */
 import { templateEngine, templateKeys } from './admission/external-secret';
-import { pgbouncerParameters, poolerName, poolerNamespace } from './admission/pooler';
+import { pgbouncerAuthentication, pgbouncerParameters, poolerMonitoringTls, poolerName, poolerNamespace } from './admission/pooler';
 import { tailscaleHostname, tailscaleTags } from './admission/tailscale-annotations';
 import { databaseUrlHost, databaseUrlKey, linuxDatabaseUrl } from './path/database-url';
 import { environmentIsolation } from './path/environment-isolation';
@@ -31,7 +31,9 @@ export const PATH_CHECKS: readonly Check<PathInput>[] = [
 /** What a careful reviewer or the cluster's admission would refuse. */
 export const REFUSAL_CHECKS: readonly Check[] = [
   pgbouncerParameters,
+  pgbouncerAuthentication,
   poolerName,
+  poolerMonitoringTls,
   poolerNamespace,
   templateKeys,
   templateEngine,

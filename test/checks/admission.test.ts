@@ -8,7 +8,7 @@ describe('admission rules', () => {
     test('fails when a parameter is not on CNPG\'s allow-list', () => {
       const run = runBroken('production', (objects) => { pooler(objects).spec.pgbouncer.parameters.unix_socket_dir = '/tmp'; });
       const failure = expectOnlyFailure(run, 'admission.pgbouncer-parameters', 'production');
-      expect(failure.message).toMatch(/spec.pgbouncer.parameters.unix_socket_dir: not on CNPG's PgBouncer allow-list/);
+      expect(failure.message).toMatch(/spec.pgbouncer.parameters.unix_socket_dir: Invalid or reserved parameter \(not on CNPG's PgBouncer allow-list\); CNPG \S+'s webhook refuses it/);
       expect(failure.fix).toMatch(/Remove "unix_socket_dir"/);
     });
 
