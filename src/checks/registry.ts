@@ -1,7 +1,7 @@
 /** Every check, in report order: the path from VM to database first, then what would be refused. */
 import { templateEngine, templateKeys } from './admission/external-secret';
 import { pgbouncerAuthentication, pgbouncerParameters, poolerMonitoringTls, poolerName, poolerNamespace } from './admission/pooler';
-import { tailscaleHostname, tailscaleTags } from './admission/tailscale-annotations';
+import { tailscaleExpose, tailscaleHostname, tailscaleService, tailscaleTags } from './admission/tailscale-annotations';
 import { databaseUrlHost, databaseUrlKey, linuxDatabaseUrl } from './path/database-url';
 import { environmentIsolation } from './path/environment-isolation';
 import { policyGrant } from './path/policy-grant';
@@ -37,8 +37,10 @@ export const REFUSAL_CHECKS: readonly Check[] = [
   poolerNamespace,
   templateKeys,
   templateEngine,
+  tailscaleExpose,
   tailscaleHostname,
   tailscaleTags,
+  tailscaleService,
   customResourceSchemas,
   imageTags,
   resourceBounds,

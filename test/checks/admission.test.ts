@@ -71,7 +71,7 @@ describe('admission rules', () => {
       data['xcresult-processor-database-url'] = data['xcresult-processor-database-url'].replace('tuist-pg-pooler-canary', long);
     });
     expect(long.length).toBeGreaterThan(63);
-    expect(expectOnlyFailure(run, 'admission.tailscale-hostname', 'canary').message).toMatch(/is not one DNS label.*at most 63 characters/);
+    expect(expectOnlyFailure(run, 'admission.tailscale-hostname', 'canary').message).toMatch(/is too long, max length is 63 bytes; the Tailscale operator \S+ refuses the Service/);
   });
 
   test('admission.tailscale-tags fails when a tag carries a space (what it means is right, how it is written is not)', () => {
