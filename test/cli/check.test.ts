@@ -55,8 +55,8 @@ describe('check command', () => {
     try {
       process.chdir(os.tmpdir());
       const { out, ctx } = context();
-      expect(main(['--crds', '../shared/crds', '--require-schemas'], ctx)).toBe(0);
-      expect(out.join('\n')).toMatch(/^PASS +schema\.custom-resources +staging +2 custom resources .* match the CRD schemas in \/.*shared\/crds\./m);
+      expect(main(['--crds', 'imports/crd-schemas', '--require-schemas'], ctx)).toBe(0);
+      expect(out.join('\n')).toMatch(/^PASS +schema\.custom-resources +staging +2 custom resources .* match the CRD schemas in \/.*imports\/crd-schemas\./m);
     } finally {
       process.chdir(cwd);
     }
