@@ -13,6 +13,7 @@ import { exemptionReasons, linuxHardening } from './policy/linux-hardening';
 import { explicitNamespace } from './policy/namespaces';
 import { resourceBounds } from './policy/resources';
 import { selectorLabels } from './policy/selectors';
+import { celRules, formats } from './schema/cel-check';
 import { customResourceSchemas } from './schema/custom-resources';
 import type { Check, PathInput } from './types';
 
@@ -42,6 +43,8 @@ export const REFUSAL_CHECKS: readonly Check[] = [
   tailscaleTags,
   tailscaleService,
   customResourceSchemas,
+  celRules,
+  formats,
   imageTags,
   resourceBounds,
   selectorLabels,

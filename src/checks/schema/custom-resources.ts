@@ -18,7 +18,7 @@ const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
 
 export const OBTAIN_CRDS_FIX = 'Obtain the CRDs of the releases the cluster runs (README, "CRD schemas") and pass --crds <dir>.';
 
-function apiGroupVersion(object: KubeObject): { group: string; version: string } {
+export function apiGroupVersion(object: KubeObject): { group: string; version: string } {
   const slash = object.apiVersion.indexOf('/');
   return slash === -1 ? { group: '', version: object.apiVersion } : { group: object.apiVersion.slice(0, slash), version: object.apiVersion.slice(slash + 1) };
 }
