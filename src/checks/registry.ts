@@ -1,4 +1,5 @@
 /** Every check, in report order: the path from VM to database first, then what would be refused. */
+import { apiServerRules } from './admission/api-server';
 import { templateEngine, templateKeys } from './admission/external-secret';
 import { pgbouncerAuthentication, pgbouncerParameters, poolerMonitoringTls, poolerName, poolerNamespace } from './admission/pooler';
 import { tailscaleExpose, tailscaleHostname, tailscaleService, tailscaleTags } from './admission/tailscale-annotations';
@@ -14,6 +15,7 @@ import { explicitNamespace } from './policy/namespaces';
 import { resourceBounds } from './policy/resources';
 import { selectorLabels } from './policy/selectors';
 import { celRules, formats } from './schema/cel-check';
+import { coreObjectSchemas } from './schema/core-objects';
 import { customResourceSchemas } from './schema/custom-resources';
 import type { Check, PathInput } from './types';
 
@@ -42,9 +44,11 @@ export const REFUSAL_CHECKS: readonly Check[] = [
   tailscaleHostname,
   tailscaleTags,
   tailscaleService,
+  apiServerRules,
   customResourceSchemas,
   celRules,
   formats,
+  coreObjectSchemas,
   imageTags,
   resourceBounds,
   selectorLabels,

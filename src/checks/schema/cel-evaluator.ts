@@ -1,14 +1,11 @@
 /**
  * Running CEL rules and format checks. The CEL implementation (@marcbachmann/cel-js) takes
  * about 60 ms to load, a sixth of `npm run synth`, so it is loaded only when a verdict is not
- * in the cache: a rule's verdict on a value never changes, and is kept, keyed by the rule, the
- * value and the library's version, beside the compiled validators (.build/crd-validators/).
- * A warm run whose objects did not change loads nothing.
+ * in the cache (verdict-cache.ts): a warm run whose objects did not change loads nothing.
  */
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CelOutcome, CelRule, CheckFormat, EvaluateCel } from './cel-rules';
+import { packageVersion, verdictCache, verdictKey } from './verdict-cache';
 
 type CelModule = typeof import('@marcbachmann/cel-js');
 type Program = ReturnType<CelModule['parse']>;
@@ -18,11 +15,6 @@ function celModule(): CelModule {
   // ES module only: Node >= 20.19 requires it synchronously (jest transforms it, jest.config.js).
   cel ??= require('@marcbachmann/cel-js') as CelModule;
   return cel;
-}
-
-function celVersion(): string {
-  const main = require.resolve('@marcbachmann/cel-js');
-  return (JSON.parse(fs.readFileSync(path.join(path.dirname(main), '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 const programs = new Map<string, Program>();
@@ -68,9 +60,8 @@ export function parseProblem(expression: string): string | undefined {
   }
 }
 
-const MAX_VERDICTS = 2000;
-
-const stableJson = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? { $int: v.toString() } : v));
+/** Bump when evaluateNow's outcomes change meaning, so cached ones are not reused. */
+const OUTCOME_FORMAT = 1;
 
 export interface CachedEvaluator {
   readonly evaluate: EvaluateCel;
@@ -81,54 +72,23 @@ export interface CachedEvaluator {
 /** An evaluator that answers from the verdict cache in `cacheDir` when it can. */
 export function cachedEvaluator(cacheDir: string | undefined): CachedEvaluator {
   if (cacheDir === undefined) return { evaluate: evaluateNow, flush: () => {} };
-  let file: string | undefined;
-  let verdicts: Record<string, CelOutcome> | undefined;
-  const used: Record<string, CelOutcome> = {};
-  let missed = false;
-  // The file is named by the library's version only when it must be read: resolving it costs little, loading it much.
-  const load = (): Record<string, CelOutcome> => {
-    if (verdicts !== undefined) return verdicts;
-    file = path.join(cacheDir, 'cel-verdicts.json');
-    try {
-      verdicts = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, CelOutcome>;
-    } catch {
-      verdicts = {};
-    }
-    return verdicts;
-  };
+  const cache = verdictCache<CelOutcome>(cacheDir, 'cel-verdicts');
   return {
     evaluate: (rule, variables) => {
-      const key = createHash('sha256').update(stableJson([rule, variables])).digest('hex').slice(0, 32);
-      const known = load()[key];
-      if (known !== undefined) {
-        used[key] = known;
-        return known;
-      }
-      missed = true;
+      const key = verdictKey([OUTCOME_FORMAT, rule, variables]);
+      const known = cache.get(key);
+      if (known !== undefined) return known;
       const outcome = evaluateNow(rule, variables);
-      used[key] = outcome;
+      cache.set(key, outcome);
       return outcome;
     },
-    flush: () => {
-      if (!missed || file === undefined) return;
-      try {
-        fs.mkdirSync(cacheDir, { recursive: true });
-        const temporary = `${file}.${process.pid}.tmp`;
-        const merged = { ...verdicts, ...used };
-        // Verdicts of values long gone only take room: past a bound, keep this run's.
-        fs.writeFileSync(temporary, JSON.stringify(Object.keys(merged).length > MAX_VERDICTS ? used : merged));
-        fs.renameSync(temporary, file);
-        missed = false;
-      } catch {
-        // Only speed is lost.
-      }
-    },
+    flush: cache.flush,
   };
 }
 
-/** The cache's key also holds the library's version, so an upgrade re-evaluates everything. */
+/** The cache's directory also names the library's version, so an upgrade re-evaluates everything. */
 export function verdictCacheDir(cacheDir: string | undefined): string | undefined {
-  return cacheDir === undefined ? undefined : path.join(cacheDir, `cel-${celVersion()}`);
+  return cacheDir === undefined ? undefined : path.join(cacheDir, `cel-${packageVersion('@marcbachmann/cel-js', 1)}`);
 }
 
 /** Go's time.ParseDuration syntax, plus the day and week units of the API server's `duration` format (kube-openapi strfmt). */
