@@ -41,14 +41,18 @@ function servicePaths(object: KubeObject): { annotations: Path; spec: Path } | u
  * "cluster reference is immutable after creation"), from the CRD data derived into the
  * repository (loaded on the first custom resource that changes).
  */
-let catalog: CrdCatalog | undefined;
+const catalogs = new Map<string, CrdCatalog>();
 function transitionTree(object: KubeObject): CelNode | undefined {
   if (!isCustomResource(object)) return undefined;
   const { group, version } = apiGroupVersion(object);
-  // Every kind the derived data holds is cheap to list: only files naming a wanted kind are read.
-  catalog ??= loadCrdCatalog(path.resolve(repoRoot(), DEFAULT_CRDS_DIR), [{ group: 'postgresql.cnpg.io', kind: 'Pooler' }, { group: 'external-secrets.io', kind: 'ExternalSecret' }], { cacheDir: defaultCrdCacheDir() });
+  const key = crdKey(group, object.kind);
+  let catalog = catalogs.get(key);
+  if (catalog === undefined) {
+    catalog = loadCrdCatalog(path.resolve(repoRoot(), DEFAULT_CRDS_DIR), [{ group, kind: object.kind }], { cacheDir: defaultCrdCacheDir() });
+    catalogs.set(key, catalog);
+  }
   if (catalog.status !== 'loaded') return undefined;
-  const tree = catalog.crds.get(crdKey(group, object.kind))?.cel(version);
+  const tree = catalog.crds.get(key)?.cel(version);
   return hasRules(tree, true) ? tree : undefined;
 }
 
