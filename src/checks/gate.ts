@@ -6,12 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Build } from '../synth/build';
 import { loadCrdCatalog } from './schema/crd-catalog';
+import { DERIVED_CRDS_DIR } from './schema/derive-crds';
 import { customResourceKinds } from './schema/custom-resources';
 import { REFUSAL_CHECKS } from './registry';
 import { type CheckRun, combineRuns, runCheckList } from './run';
 
-/** Where the CRD schemas live by default, relative to the repository root. */
-export const DEFAULT_CRDS_DIR = '../shared/crds';
+/**
+ * Where the CRD schemas live by default, relative to the repository root: the ones derived
+ * into the repository by `npm run import` from the releases the cluster runs (`--crds` reads others).
+ */
+export const DEFAULT_CRDS_DIR = DERIVED_CRDS_DIR;
 
 /** `util.parseArgs` options of every command that runs the checks. */
 export const CHECK_OPTIONS = {

@@ -1,7 +1,8 @@
 /** Every check, in report order: the path from VM to database first, then what would be refused. */
+import { apiServerRules } from './admission/api-server';
 import { templateEngine, templateKeys } from './admission/external-secret';
-import { pgbouncerParameters, poolerName, poolerNamespace } from './admission/pooler';
-import { tailscaleHostname, tailscaleTags } from './admission/tailscale-annotations';
+import { pgbouncerAuthentication, pgbouncerParameters, poolerMonitoringTls, poolerName, poolerNamespace } from './admission/pooler';
+import { tailscaleExpose, tailscaleHostname, tailscaleService, tailscaleTags } from './admission/tailscale-annotations';
 import { databaseUrlHost, databaseUrlKey, linuxDatabaseUrl } from './path/database-url';
 import { environmentIsolation } from './path/environment-isolation';
 import { policyGrant } from './path/policy-grant';
@@ -13,6 +14,8 @@ import { exemptionReasons, linuxHardening } from './policy/linux-hardening';
 import { explicitNamespace } from './policy/namespaces';
 import { resourceBounds } from './policy/resources';
 import { selectorLabels } from './policy/selectors';
+import { celRules, formats } from './schema/cel-check';
+import { coreObjectSchemas } from './schema/core-objects';
 import { customResourceSchemas } from './schema/custom-resources';
 import type { Check, PathInput } from './types';
 
@@ -31,13 +34,21 @@ export const PATH_CHECKS: readonly Check<PathInput>[] = [
 /** What a careful reviewer or the cluster's admission would refuse. */
 export const REFUSAL_CHECKS: readonly Check[] = [
   pgbouncerParameters,
+  pgbouncerAuthentication,
   poolerName,
+  poolerMonitoringTls,
   poolerNamespace,
   templateKeys,
   templateEngine,
+  tailscaleExpose,
   tailscaleHostname,
   tailscaleTags,
+  tailscaleService,
+  apiServerRules,
   customResourceSchemas,
+  celRules,
+  formats,
+  coreObjectSchemas,
   imageTags,
   resourceBounds,
   selectorLabels,

@@ -3,9 +3,16 @@
  * the manifest says. Each rule compares one object's two versions (not the field list), so it
  * sees a field however it changed: edited, removed with its parent, or moved.
  */
-import { TAILSCALE_ANNOTATIONS } from '../config/tailscale-operator';
 import { isDeepStrictEqual } from 'node:util';
+import * as path from 'node:path';
+import { exposureReason } from '../checks/admission/tailscale-operator';
+import { DEFAULT_CRDS_DIR, defaultCrdCacheDir, repoRoot } from '../checks/gate';
 import { field } from '../checks/manifest/objects';
+import { cachedEvaluator, verdictCacheDir } from '../checks/schema/cel-evaluator';
+import { type CelNode, hasRules, transitionViolations } from '../checks/schema/cel-rules';
+import { type CrdCatalog, crdKey, loadCrdCatalog } from '../checks/schema/crd-catalog';
+import { apiGroupVersion, isCustomResource } from '../checks/schema/custom-resources';
+import { TAILSCALE_ANNOTATIONS } from '../config/tailscale-operator';
 import type { KubeObject } from '../synth/manifests';
 import { redactTree } from './redact';
 import type { Danger } from './report';
@@ -22,50 +29,99 @@ type Path = readonly string[];
 
 const show = (value: unknown): string => JSON.stringify(redactTree(value)) ?? 'nothing';
 
-/** Where an object's Service annotations are: a Pooler's service template, or a Service's own. */
-function serviceAnnotationsPath(object: KubeObject): Path | undefined {
-  if (object.kind === 'Pooler') return ['spec', 'serviceTemplate', 'metadata', 'annotations'];
-  if (object.kind === 'Service') return ['metadata', 'annotations'];
+/** Where an object's Service metadata and spec are: a Pooler's service template, or a Service's own. */
+function servicePaths(object: KubeObject): { annotations: Path; spec: Path } | undefined {
+  if (object.kind === 'Pooler') return { annotations: ['spec', 'serviceTemplate', 'metadata', 'annotations'], spec: ['spec', 'serviceTemplate', 'spec'] };
+  if (object.kind === 'Service') return { annotations: ['metadata', 'annotations'], spec: ['spec'] };
   return undefined;
+}
+
+/**
+ * The CRDs' transition rules (`x-kubernetes-validations` reading `oldSelf`, e.g. CNPG's
+ * "cluster reference is immutable after creation"), from the CRD data derived into the
+ * repository (loaded on the first custom resource that changes).
+ */
+const catalogs = new Map<string, CrdCatalog>();
+function transitionTree(object: KubeObject): CelNode | undefined {
+  if (!isCustomResource(object)) return undefined;
+  const { group, version } = apiGroupVersion(object);
+  const key = crdKey(group, object.kind);
+  let catalog = catalogs.get(key);
+  if (catalog === undefined) {
+    catalog = loadCrdCatalog(path.resolve(repoRoot(), DEFAULT_CRDS_DIR), [{ group, kind: object.kind }], { cacheDir: defaultCrdCacheDir() });
+    catalogs.set(key, catalog);
+  }
+  if (catalog.status !== 'loaded') return undefined;
+  const tree = catalog.crds.get(key)?.cel(version);
+  return hasRules(tree, true) ? tree : undefined;
+}
+
+function transitionDangers(scope: string, key: string, before: KubeObject, after: KubeObject): Danger[] {
+  const tree = transitionTree(after);
+  if (tree === undefined || before.apiVersion !== after.apiVersion) return [];
+  const evaluator = cachedEvaluator(verdictCacheDir(defaultCrdCacheDir()));
+  const violations = transitionViolations(tree, before, after, evaluator.evaluate);
+  evaluator.flush();
+  return violations.map((v) => ({
+    kind: 'immutable-field' as const,
+    scope,
+    subject: key,
+    message: `\`${v.path}\` changes from ${show(v.old)} to ${show(v.value)}; ${v.what.replace("the CRD's rule", "the CRD's transition rule")}, so the apply fails. Fix: keep \`${v.path}\`, or replace the ${after.kind} deliberately: create one with a new name, and remove the old one once nothing uses it.`,
+  }));
 }
 
 /** Dangers of changing `before` into `after` (one object, same key, in environment `scope`). */
 export function objectDangers(scope: string, key: string, before: KubeObject, after: KubeObject): Danger[] {
   const dangers: Danger[] = [];
-  const immutable = (path: Path, why: string): void => {
-    const b = field(before, ...path);
-    const a = field(after, ...path);
+  const immutable = (at: Path, why: string): void => {
+    const b = field(before, ...at);
+    const a = field(after, ...at);
     if (isDeepStrictEqual(b, a)) return;
     dangers.push({
       kind: 'immutable-field',
       scope,
       subject: key,
-      message: `\`${path.join('.')}\` changes from ${show(b)} to ${show(a)}; ${why}`,
+      message: `\`${at.join('.')}\` changes from ${show(b)} to ${show(a)}; ${why}`,
     });
   };
 
   if (IMMUTABLE_SELECTOR_KINDS.has(after.kind)) {
     immutable(['spec', 'selector'], `Kubernetes rejects any change to a ${after.kind}'s selector (immutable), so the apply fails. Fix: keep the selector (src/config/names.ts selectorLabels) or replace the ${after.kind} deliberately (delete, then create).`);
   }
-  if (after.kind === 'Pooler') {
-    immutable(['spec', 'cluster'], 'CloudNativePG rejects changing the cluster a Pooler fronts (immutable). Fix: keep spec.cluster, or create a Pooler with a new name and remove the old one after the clients moved.');
-  }
+  dangers.push(...transitionDangers(scope, key, before, after));
 
   // Same key, so same kind on both sides.
-  const annotations = serviceAnnotationsPath(after);
-  if (annotations !== undefined) {
-    const b = (field(before, ...annotations) ?? {}) as Record<string, unknown>;
-    const a = (field(after, ...annotations) ?? {}) as Record<string, unknown>;
-    const lost = TAILNET_EXPOSURE_ANNOTATIONS.filter((name) => b[name] !== undefined && a[name] === undefined);
-    const expose = TAILSCALE_ANNOTATIONS.expose;
-    const unexposed = b[expose] === 'true' && a[expose] !== undefined && a[expose] !== 'true';
-    if (lost.length > 0 || unexposed) {
-      dangers.push({
-        kind: 'exposure-removed',
-        scope,
-        subject: key,
-        message: `${lost.length > 0 ? `removes ${lost.map((n) => `\`${n}\``).join(', ')}` : '`tailscale.com/expose` stops being "true"'}, but CloudNativePG only ever adds annotations to the live Service, so the pooler stays on the tailnet. Fix: follow ${UNEXPOSE_RUNBOOK} to take it off explicitly.`,
-      });
+  const paths = servicePaths(after);
+  if (paths !== undefined) {
+    const b = (field(before, ...paths.annotations) ?? {}) as Record<string, unknown>;
+    const a = (field(after, ...paths.annotations) ?? {}) as Record<string, unknown>;
+    const bSpec = (field(before, ...paths.spec) ?? {}) as Record<string, unknown>;
+    const aSpec = (field(after, ...paths.spec) ?? {}) as Record<string, unknown>;
+    // CNPG copies the template's annotations onto the live Service, overwriting values but never
+    // removing a key (internal/controller/pooler_update.go → utils.MergeObjectsMetadata, maps.Copy).
+    const live = after.kind === 'Pooler' ? { ...b, ...a } : a;
+    const wasExposed = exposureReason(b, bSpec) !== undefined;
+    if (wasExposed && exposureReason(a, aSpec) === undefined) {
+      const lost = TAILNET_EXPOSURE_ANNOTATIONS.filter((name) => b[name] !== undefined && a[name] === undefined);
+      const expose = TAILSCALE_ANNOTATIONS.expose;
+      if (exposureReason(live, aSpec) !== undefined) {
+        dangers.push({
+          kind: 'exposure-removed',
+          scope,
+          subject: key,
+          message: `removes ${lost.map((n) => `\`${n}\``).join(', ')}, but CloudNativePG only ever adds annotations to the live Service, so the pooler stays on the tailnet. Fix: follow ${UNEXPOSE_RUNBOOK} to take it off explicitly.`,
+        });
+      } else {
+        const how = a[expose] !== undefined && a[expose] !== b[expose]
+          ? `\`${expose}\` becomes ${JSON.stringify(a[expose])}: ${after.kind === 'Pooler' ? 'CloudNativePG overwrites the value on the live Service, and ' : ''}the Tailscale operator, which exposes a Service only while the value is exactly "true", removes its proxy`
+          : 'the Service stops being one the Tailscale operator exposes, so it removes its proxy';
+        dangers.push({
+          kind: 'exposure-removed',
+          scope,
+          subject: key,
+          message: `${how}: the pooler leaves the tailnet and its tailnet hostname stops answering, so the VMs lose the database. Fix: apply this only after the VMs no longer use the tailnet URL (${UNEXPOSE_RUNBOOK}, step 1).`,
+        });
+      }
     }
   }
   return dangers;

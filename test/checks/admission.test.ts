@@ -8,7 +8,7 @@ describe('admission rules', () => {
     test('fails when a parameter is not on CNPG\'s allow-list', () => {
       const run = runBroken('production', (objects) => { pooler(objects).spec.pgbouncer.parameters.unix_socket_dir = '/tmp'; });
       const failure = expectOnlyFailure(run, 'admission.pgbouncer-parameters', 'production');
-      expect(failure.message).toMatch(/spec.pgbouncer.parameters.unix_socket_dir: not on CNPG's PgBouncer allow-list/);
+      expect(failure.message).toMatch(/spec.pgbouncer.parameters.unix_socket_dir: Invalid or reserved parameter \(not on CNPG's PgBouncer allow-list\); CNPG \S+'s webhook refuses it/);
       expect(failure.fix).toMatch(/Remove "unix_socket_dir"/);
     });
 
@@ -71,7 +71,7 @@ describe('admission rules', () => {
       data['xcresult-processor-database-url'] = data['xcresult-processor-database-url'].replace('tuist-pg-pooler-canary', long);
     });
     expect(long.length).toBeGreaterThan(63);
-    expect(expectOnlyFailure(run, 'admission.tailscale-hostname', 'canary').message).toMatch(/is not one DNS label.*at most 63 characters/);
+    expect(expectOnlyFailure(run, 'admission.tailscale-hostname', 'canary').message).toMatch(/is too long, max length is 63 bytes; the Tailscale operator \S+ refuses the Service/);
   });
 
   test('admission.tailscale-tags fails when a tag carries a space (what it means is right, how it is written is not)', () => {

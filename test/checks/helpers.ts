@@ -5,14 +5,17 @@ import { formatResult } from '../../src/checks/report';
 import { type CheckRun, runChecks } from '../../src/checks/run';
 import { type CrdCatalog, loadCrdCatalog } from '../../src/checks/schema/crd-catalog';
 import { customResourceKinds } from '../../src/checks/schema/custom-resources';
+import { DERIVED_CRDS_DIR } from '../../src/checks/schema/derive-crds';
 import type { CheckInput, CheckResult } from '../../src/checks/types';
 import { loadModel } from '../../src/config/load';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { build } from '../../src/synth/build';
 import { type DeepMutable, ENVIRONMENTS, staging, variant } from '../fixtures';
 
-/** The CRDs of the releases the cluster runs (README, "CRD schemas"); CI has them too. */
-export const CRDS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
+/** The CRDs of the releases the cluster runs, as `npm run import` derives them into the repository. */
+export const CRDS_DIR = path.resolve(__dirname, '..', '..', DERIVED_CRDS_DIR);
+/** Where they are derived from (README, "CRD schemas"): beside the repository, absent on a bare clone. */
+export const SHARED_CRDS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
 
 export const committed = build(loadModel());
 

@@ -1,7 +1,7 @@
 import { LINUX_POD_RULES } from '../../src/checks/policy/linux-hardening';
 import { imageVersion } from '../../src/checks/policy/images';
 import { TART_POLICY_EXEMPTIONS } from '../../src/k8s/xcresult-processor';
-import { container, expectOnlyFailure, linux, pick, runBroken, xcresult } from './helpers';
+import { container, expectOnlyFailure, linux, pick, resultOf, runBroken, xcresult } from './helpers';
 
 describe('manifest policy', () => {
   describe('policy.image-tags', () => {
@@ -35,7 +35,9 @@ describe('manifest policy', () => {
 
     test('fails when a Deployment\'s selector does not match its pod template', () => {
       const run = runBroken('canary', (objects) => { linux(objects).spec.selector.matchLabels['app.kubernetes.io/instance'] = 'processor-production-canary'; });
-      expect(expectOnlyFailure(run, 'policy.selectors', 'canary').message).toMatch(/Deployment tuist-processor: spec.selector .* does not select its pod template labels/);
+      expect(resultOf(run, 'policy.selectors', 'canary').message).toMatch(/Deployment tuist-processor: spec.selector .* does not select its pod template labels/);
+      // The API server refuses it as well (admission.api-server), and nothing else fails.
+      expect(run.results.filter((r) => r.status === 'fail').map((r) => `${r.check} @ ${r.environment}`).sort()).toEqual(['admission.api-server @ canary', 'policy.selectors @ canary']);
     });
 
     test('fails when the hostname spread selects other pods than its own', () => {

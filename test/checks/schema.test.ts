@@ -175,7 +175,7 @@ describe('schema.custom-resources', () => {
   test('fails when a custom resource has a field its CRD does not define', () => {
     const run = runBroken('canary', (objects) => { pooler(objects).spec.pgbouncer.poolSize = 20; });
     const failure = expectOnlyFailure(run, 'schema.custom-resources', 'canary');
-    expect(failure.message).toMatch(/Pooler tuist-pg-pooler-rw does not match the schema of cloudnative-pg\/postgresql.cnpg.io_poolers.yaml: spec.pgbouncer: unknown field "poolSize"/);
+    expect(failure.message).toMatch(/Pooler tuist-pg-pooler-rw does not match the schema of cloudnative-pg\/postgresql.cnpg.io_poolers.json: spec.pgbouncer: unknown field "poolSize"/);
   });
 
   test('fails, naming the allowed values, when a value is outside an enum', () => {
@@ -230,13 +230,13 @@ describe('schema.custom-resources', () => {
     }), { numRuns: 40 });
   });
 
-  test('loads exactly the CRDs of the rendered kinds from the shared directory', () => {
+  test('loads exactly the CRDs of the rendered kinds from the derived directory', () => {
     const catalog = crdCatalog();
     if (catalog.status !== 'loaded') throw new Error(`no CRDs at ${CRDS_DIR}; see README "CRD schemas"`);
     expect(catalog.problems).toEqual([]);
     expect([...catalog.crds.values()].map((c) => `${c.file}: ${c.versions.filter((v) => v.served).map((v) => v.name)}`).sort()).toEqual([
-      'cloudnative-pg/postgresql.cnpg.io_poolers.yaml: v1',
-      'external-secrets/external-secrets.io_externalsecrets.yaml: v1',
+      'cloudnative-pg/postgresql.cnpg.io_poolers.json: v1',
+      'external-secrets/external-secrets.io_externalsecrets.json: v1',
     ]);
   });
 });

@@ -98,9 +98,31 @@ describe('diffTrees on crafted base/head pairs', () => {
     expect(exposure[0]!.message).toMatch(/removes `tailscale.com\/expose`, `tailscale.com\/hostname`, `tailscale.com\/tags`.*docs\/runbooks\/unexpose-pooler.md/);
   });
 
-  test('setting tailscale.com/expose to "false" is flagged as well', () => {
-    const head = editManifest(base, STAGING_POOLER, (p) => { p.spec.serviceTemplate.metadata.annotations['tailscale.com/expose'] = 'false'; });
-    expect(diffTrees(base, head).dangers).toEqual([expect.objectContaining({ kind: 'exposure-removed', message: expect.stringContaining('stops being "true"') })]);
+  test.each([['false'], ['True']])('setting tailscale.com/expose to %j says the pooler leaves the tailnet (CNPG overwrites the value, the operator removes the proxy)', (value) => {
+    const head = editManifest(base, STAGING_POOLER, (p) => { p.spec.serviceTemplate.metadata.annotations['tailscale.com/expose'] = value; });
+    const dangers = diffTrees(base, head).dangers;
+    expect(dangers).toEqual([expect.objectContaining({ kind: 'exposure-removed', subject: 'Pooler/tuist-staging/tuist-pg-pooler-rw' })]);
+    expect(dangers[0]!.message).toBe(`\`tailscale.com/expose\` becomes ${JSON.stringify(value)}: CloudNativePG overwrites the value on the live Service, and the Tailscale operator, which exposes a Service only while the value is exactly "true", removes its proxy: the pooler leaves the tailnet and its tailnet hostname stops answering, so the VMs lose the database. Fix: apply this only after the VMs no longer use the tailnet URL (docs/runbooks/unexpose-pooler.md, step 1).`);
+    expect(dangers[0]!.message).not.toMatch(/stays on the tailnet/);
+  });
+
+  test('a LoadBalancer of class tailscale stays exposed whatever expose says: no danger; dropping the class takes it off', () => {
+    const lb = editManifest(base, STAGING_POOLER, (p) => { p.spec.serviceTemplate.spec = { type: 'LoadBalancer', loadBalancerClass: 'tailscale' }; });
+    const lbBase = new Map(lb);
+    const unannotated = editManifest(lbBase, STAGING_POOLER, (p) => { p.spec.serviceTemplate.metadata.annotations['tailscale.com/expose'] = 'false'; });
+    expect(diffTrees(lbBase, unannotated).dangers).toEqual([]);
+    const dropped = editManifest(unannotated, STAGING_POOLER, (p) => { delete p.spec.serviceTemplate.spec; });
+    expect(diffTrees(new Map(unannotated), dropped).dangers).toEqual([expect.objectContaining({ kind: 'exposure-removed', message: expect.stringMatching(/^the Service stops being one the Tailscale operator exposes, so it removes its proxy: the pooler leaves the tailnet/) })]);
+  });
+
+  test('the CRD\'s transition rules run against the base: changing serviceAccountName is refused, setting it first is not', () => {
+    const first = editManifest(base, STAGING_POOLER, (p) => { p.spec.serviceAccountName = 'pooler'; });
+    expect(diffTrees(base, first).dangers).toEqual([]);
+    const changed = editManifest(new Map(first), STAGING_POOLER, (p) => { p.spec.serviceAccountName = 'other'; });
+    expect(diffTrees(new Map(first), changed).dangers).toEqual([expect.objectContaining({
+      kind: 'immutable-field',
+      message: expect.stringMatching(/^`spec\.serviceAccountName` changes from "pooler" to "other"; the CRD's transition rule `self == oldSelf` refuses it: "serviceAccountName is immutable", so the apply fails\./),
+    })]);
   });
 
   test('a widened grant is flagged; an added test is listed but not dangerous', () => {

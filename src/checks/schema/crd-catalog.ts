@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ValidateFunction } from 'ajv';
+import type { CelNode } from './cel-rules';
 import type { CrdVersion } from './compile-crds';
 import { loadCrdFile } from './validator-cache';
 
@@ -17,6 +18,8 @@ export interface LoadedCrd {
   readonly versions: readonly CrdVersion[];
   /** The validator of a served version's schema, or undefined when that version is not served. */
   readonly validator: (version: string) => ValidateFunction | undefined;
+  /** A served version's schema pruned to its CEL rules and formats, or undefined when it has none. */
+  readonly cel: (version: string) => CelNode | undefined;
 }
 
 export type CrdCatalog =
@@ -28,6 +31,8 @@ export type CrdCatalog =
     readonly crds: ReadonlyMap<string, LoadedCrd>;
     /** Files that define a wanted kind but could not be read as CRDs, or define it twice. */
     readonly problems: readonly string[];
+    /** Where compiled validators (and CEL verdicts) are cached, if anywhere. */
+    readonly cacheDir?: string | undefined;
   };
 
 export interface WantedKind {
@@ -93,8 +98,9 @@ export function loadCrdCatalog(dir: string, wanted: readonly WantedKind[], optio
           const exportName = crd.versions.find((v) => v.name === version && v.served)?.exportName;
           return exportName === undefined ? undefined : validators()[exportName];
         },
+        cel: (version) => crd.versions.find((v) => v.name === version && v.served)?.cel,
       });
     }
   }
-  return { status: 'loaded', dir, crds, problems };
+  return { status: 'loaded', dir, crds, problems, cacheDir: options.cacheDir };
 }

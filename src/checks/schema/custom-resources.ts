@@ -18,7 +18,7 @@ const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
 
 export const OBTAIN_CRDS_FIX = 'Obtain the CRDs of the releases the cluster runs (README, "CRD schemas") and pass --crds <dir>.';
 
-function apiGroupVersion(object: KubeObject): { group: string; version: string } {
+export function apiGroupVersion(object: KubeObject): { group: string; version: string } {
   const slash = object.apiVersion.indexOf('/');
   return slash === -1 ? { group: '', version: object.apiVersion } : { group: object.apiVersion.slice(0, slash), version: object.apiVersion.slice(slash + 1) };
 }
@@ -47,7 +47,7 @@ function valueAt(object: KubeObject, instancePath: string): unknown {
   return field(object, ...instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~')));
 }
 
-function describeError(object: KubeObject, error: ErrorObject): string {
+export function describeError(object: KubeObject, error: ErrorObject): string {
   const where = fieldPath(error.instancePath) || '(root)';
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -61,9 +61,10 @@ function describeError(object: KubeObject, error: ErrorObject): string {
 }
 
 /** ajv reports every failed branch of an anyOf too; the anyOf's own error says it once. */
-function withoutBranchErrors(errors: readonly ErrorObject[]): ErrorObject[] {
-  const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath);
-  return errors.filter((e) => !combinators.some((c) => e.schemaPath !== c && e.schemaPath.startsWith(`${c}/`)));
+export function withoutBranchErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  // A branch's error sits below the combinator's schema path, or (through a $ref) at its value with another path.
+  return errors.filter((e) => !combinators.some((c) => e !== c && (e.schemaPath.startsWith(`${c.schemaPath}/`) || (e.instancePath === c.instancePath && e.keyword === 'type'))));
 }
 
 export const customResourceSchemas = environmentCheck(

@@ -10,15 +10,14 @@
  * - `x-kubernetes-embedded-resource` also allows `apiVersion`, `kind` and `metadata`;
  * - `nullable` is kept (ajv understands it next to `type`);
  * - other `x-kubernetes-*` keywords are dropped: list/map types only matter to server-side
- *   apply, and `x-kubernetes-validations` are CEL rules, which ajv cannot run (the webhook-style
- *   rules that matter here are the admission checks);
+ *   apply, and `x-kubernetes-validations` are CEL rules, which cel-rules.ts runs;
  * - `description` is dropped: it is most of a CRD's bytes and validates nothing.
  */
 
 type Schema = Record<string, unknown>;
 
 /** Bump when the conversion changes, so cached validators of the old one are not reused. */
-export const STRUCTURAL_CONVERSION_VERSION = 1;
+export const STRUCTURAL_CONVERSION_VERSION = 2;
 
 const COMBINATORS = ['allOf', 'anyOf', 'oneOf'] as const;
 
