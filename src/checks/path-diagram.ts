@@ -4,7 +4,7 @@
  * result of the check that proves it, and the checks' own words below. Drawn from the
  * rendered objects, like the checks; `npm run synth` writes it only when every check passes.
  */
-import { OBJECT_NAMES, POOLER_SERVICE_PORT } from '../config/names';
+import { POOLER_SERVICE_PORT, objectNames } from '../config/names';
 import { generatedHeader } from '../synth/render';
 import { field } from './manifest/objects';
 import { poolerOf } from './manifest/pooler';
@@ -28,8 +28,8 @@ function diagram({ environment, objects }: CheckedEnvironment, results: readonly
   const mark = (check: string): string => MARKS[results.find((r) => r.check === check)?.status ?? 'skip'];
   const pooler = poolerOf(environment, objects);
   const found = typeof pooler === 'string' ? undefined : pooler;
-  const url = envSecretRef(objects, OBJECT_NAMES.xcresultProcessorDeployment, 'DATABASE_URL');
-  const credential = envSecretRef(objects, OBJECT_NAMES.xcresultProcessorDeployment, 'TAILSCALE_AUTH_KEY');
+  const url = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, 'DATABASE_URL');
+  const credential = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, 'TAILSCALE_AUTH_KEY');
   const ref = (source: typeof url): string[] => (isBroken(source) ? ['(no Secret reference)'] : [`Secret ${source.ref.name}`, `key ${source.ref.key}`]);
   const instances = found === undefined ? '?' : String(field(found.object, 'spec', 'instances') ?? '?');
   const poolMode = found === undefined ? '?' : String(field(found.object, 'spec', 'pgbouncer', 'poolMode') ?? '?');
@@ -39,12 +39,12 @@ function diagram({ environment, objects }: CheckedEnvironment, results: readonly
     'flowchart LR',
     `  credential[${label(...ref(credential))}]`,
     `  secret[${label(...ref(url))}]`,
-    `  vm[${label(`xcresult VM (Deployment ${OBJECT_NAMES.xcresultProcessorDeployment})`, environment.tailnet.vmTag)}]`,
+    `  vm[${label(`xcresult VM (Deployment ${objectNames(environment).xcresultProcessorDeployment})`, environment.tailnet.vmTag)}]`,
     `  proxy[${label('tailnet proxy', found?.hostname ?? '(no hostname)', (found?.tags ?? []).join(',') || '(no tags)')}]`,
     `  service[${label(`Service ${found?.name ?? '?'}`, `${found?.namespace ?? '?'}, port ${POOLER_SERVICE_PORT}`)}]`,
     `  pooler[${label(`Pooler ${found?.name ?? '?'}`, `PgBouncer ×${instances}, ${poolMode}`)}]`,
     `  cluster[${label(`Cluster ${found?.clusterName ?? '?'}`)}]`,
-    `  linux[${label(`Linux processor (Deployment ${OBJECT_NAMES.processorDeployment})`, 'pod network')}]`,
+    `  linux[${label(`Linux processor (Deployment ${objectNames(environment).processorDeployment})`, 'pod network')}]`,
     `  credential -->|${label(`TAILSCALE_AUTH_KEY ${mark('path.tailscale-auth-key')}`, `tagged ${environment.tailnet.vmTag} ${mark('path.vm-credential-tags')}`)}| vm`,
     `  secret -->|${label(`DATABASE_URL ${mark('path.database-url-key')}`)}| vm`,
     `  vm ==>|${label(`URL host and port ${mark('path.database-url-host')}`, `grant tcp:${POOLER_SERVICE_PORT} ${mark('path.policy-grant')}`)}| proxy`,

@@ -9,7 +9,10 @@
 /** Rollout stage. Drives the rules that differ by stage (tag pinning, pooler HA). */
 export type Stage = 'staging' | 'canary' | 'production';
 
-/** A container (or Tart VM) image. `tag` is a version tag or an `sha256:` digest. */
+/**
+ * A container (or Tart VM) image. `tag` is pinned: a CI build tag `sha-<hex>`, a semver
+ * release, or an `sha256:` digest (src/config/syntax.ts, `isPinnedTag`).
+ */
 export interface ImageRef {
   readonly repository: string;
   readonly tag: string;
@@ -25,9 +28,19 @@ export interface Resources {
   readonly limits: ResourceQuantities;
 }
 
+/** A PodDisruptionBudget, as the Helm chart writes it (`minAvailable`); `none` lets every drain through. */
 export type PodDisruptionBudgetConfig =
   | { readonly enabled: false }
-  | { readonly enabled: true; readonly maxUnavailable: number };
+  | { readonly enabled: true; readonly minAvailable: number };
+
+/**
+ * The Helm release whose objects this project adopts. Every object name derives from its
+ * fullname (`<release>-<chart>`, the chart's `_helpers.tpl`) in src/config/names.ts, so the
+ * first `pulumi up` updates the live objects instead of creating a second set beside them.
+ */
+export interface ReleaseConfig {
+  readonly fullname: string;
+}
 
 /** Where External Secrets Operator reads remote values from. */
 export interface SecretStoreRef {
@@ -54,11 +67,19 @@ export interface TailnetIdentity {
 }
 
 export interface DatabaseConfig {
-  /** The CNPG `Cluster` the pooler fronts; it lives in the environment's namespace. */
-  readonly clusterName: string;
+  /** The database the processors use (the CNPG `Cluster`'s name derives from the release: names.ts). */
   readonly name: string;
   /** The role the processors log in as. */
   readonly processorRole: string;
+  /** PostgreSQL `max_connections` of the CNPG Cluster (not ours: a fact of it, REFERENCE.md). */
+  readonly maxConnections: number;
+  /**
+   * Connections the poolers must leave free: `superuser_reserved_connections` (PostgreSQL's
+   * default 3, which CNPG keeps) plus CNPG's own streaming replication and instance manager
+   * (`max_wal_senders`, CNPG's default 10). Other direct clients of the Cluster (the web
+   * server) come on top and are the Cluster owner's to budget.
+   */
+  readonly reservedConnections: number;
 }
 
 export type PoolMode = 'session' | 'transaction';
@@ -73,9 +94,8 @@ export type TailnetExposure =
     readonly tags: readonly string[];
   };
 
+/** The pooler's name (and its Service's) derives from the release: names.ts `objectNames`. */
 export interface PoolerConfig {
-  /** Name of the Pooler and of the Service CNPG creates for it; never the cluster's name. */
-  readonly name: string;
   readonly instances: number;
   readonly poolMode: PoolMode;
   /** PgBouncer parameters; CNPG wants string values and allow-listed keys only. */
@@ -113,11 +133,37 @@ export type VmCredentialConfig =
   }
   | { readonly delivery: 'pulumi'; readonly kind: 'oauth-client' };
 
+/** A RollingUpdate's bounds, in pods. */
+export interface RollingUpdateConfig {
+  readonly maxSurge: number;
+  readonly maxUnavailable: number;
+}
+
+/** Where the Linux processor's pods land. */
+export interface LinuxSchedulingConfig {
+  /** Node labels a node must carry (empty: any Linux node). */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** The hostname topology spread: `DoNotSchedule` keeps replicas on distinct nodes or Pending. */
+  readonly hostnameSpread: 'ScheduleAnyway' | 'DoNotSchedule';
+}
+
 export interface LinuxProcessorConfig {
   readonly image: ImageRef;
   readonly replicas: number;
   readonly resources: Resources;
+  readonly rollout: RollingUpdateConfig;
+  readonly scheduling: LinuxSchedulingConfig;
   readonly podDisruptionBudget: PodDisruptionBudgetConfig;
+  /** Jobs in flight finish before the pod is killed (the longest job plus a margin). */
+  readonly terminationGracePeriodSeconds: number;
+  /** Size limit of the `/tmp` emptyDir (the root filesystem is read-only). */
+  readonly tmpSizeLimit: string;
+}
+
+/** The Mac mini fleet the VMs run on (its name, the `tuist.dev/fleet` node label, derives from the release). */
+export interface FleetConfig {
+  /** Mac mini hosts in the fleet: at most one VM per host (hostPort 9091). */
+  readonly hosts: number;
 }
 
 /** Which of the processor Secret's URL keys a Deployment reads `DATABASE_URL` from. */
@@ -128,14 +174,15 @@ export interface XcresultProcessorConfig {
   readonly image: ImageRef;
   readonly replicas: number;
   readonly resources: Resources;
-  /** Mac mini fleet the VMs are scheduled on (`tuist.dev/fleet` node label). */
-  readonly fleet: string;
+  readonly fleet: FleetConfig;
   /** Both never run more VMs than hosts: `no-surge` is RollingUpdate with maxSurge 0. */
   readonly rollout: 'no-surge' | 'recreate';
   readonly databaseUrlSecretKey: DatabaseUrlKey;
   /** Join the tailnet from inside the VM (injects the credential and hostname). */
   readonly tailnetJoin: boolean;
   readonly podDisruptionBudget: PodDisruptionBudgetConfig;
+  /** A VM drains its queue and leaves the tailnet before it is stopped. */
+  readonly terminationGracePeriodSeconds: number;
 }
 
 /** Rules an environment adds to its tailnet's policy beyond the database path. */
@@ -149,6 +196,7 @@ export interface EnvironmentConfig {
   readonly name: string;
   readonly stage: Stage;
   readonly namespace: string;
+  readonly release: ReleaseConfig;
   readonly tailnet: TailnetIdentity;
   readonly database: DatabaseConfig;
   readonly pooler: PoolerConfig;

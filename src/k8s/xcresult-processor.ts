@@ -1,11 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { COMPONENTS, METRICS_PORT, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
+import { COMPONENTS, METRICS_PORT, componentLabels, imageReference, objectNames, selectorLabels } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
 import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
 import type { VmCredential } from './vm-credential';
-import { fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
+import { fieldEnv, literalEnv, resourceRequirements, secretEnv } from './workload';
 
 export interface XcresultProcessorProps {
   readonly environment: EnvironmentConfig;
@@ -42,7 +42,7 @@ export const TART_POLICY_EXEMPTIONS: Readonly<Record<string, string>> = {
  * surges, because there is no spare host for a surge VM.
  */
 export class XcresultProcessor extends Construct {
-  readonly name = OBJECT_NAMES.xcresultProcessorDeployment;
+  readonly name: string;
   readonly resource: k8s.KubeDeployment;
   readonly disruptionBudget: ProcessorDisruptionBudget | undefined;
 
@@ -50,6 +50,8 @@ export class XcresultProcessor extends Construct {
     super(scope, id);
     const env = props.environment;
     const config = env.xcresultProcessor;
+    const names = objectNames(env);
+    this.name = names.xcresultProcessorDeployment;
     const selector = selectorLabels(env, COMPONENTS.xcresultProcessor);
     const labels = componentLabels(env, COMPONENTS.xcresultProcessor);
 
@@ -78,12 +80,15 @@ export class XcresultProcessor extends Construct {
           ? { type: 'Recreate' }
           : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels, annotations: prometheusScrapeAnnotations(METRICS_PORT) },
+          // No scrape annotations: the Pod IP is the guest's vmnet address, unreachable from the
+          // cluster. Prometheus scrapes the host's tart-kubelet forwarder (docs/metrics.md).
+          metadata: { labels },
           spec: {
+            terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
             nodeSelector: {
               [TART_NODE.os.key]: TART_NODE.os.value,
               [TART_NODE.runtime.key]: TART_NODE.runtime.value,
-              [TART_NODE.fleetKey]: config.fleet,
+              [TART_NODE.fleetKey]: names.fleet,
             },
             tolerations: [{ key: TART_NODE.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
             topologySpreadConstraints: [{

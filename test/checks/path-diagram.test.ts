@@ -12,11 +12,11 @@ describe('path diagrams (dist/<env>/path.md)', () => {
 
   test('draw the proven path of the environment: VM tag, proxy hostname and tag, Service, Pooler, Cluster', () => {
     const production = committed.files.get('production/path.md')!;
-    expect(production).toContain('vm["xcresult VM (Deployment tuist-xcresult-processor)<br/>tag:tuist-macmini-production"]');
+    expect(production).toContain('vm["xcresult VM (Deployment tuist-tuist-xcresult-processor)<br/>tag:tuist-macmini-production"]');
     expect(production).toContain('proxy["tailnet proxy<br/>tuist-pg-pooler-production<br/>tag:tuist-k8s-production"]');
-    expect(production).toContain('service["Service tuist-pg-pooler-rw<br/>tuist, port 5432"]');
-    expect(production).toContain('pooler["Pooler tuist-pg-pooler-rw<br/>PgBouncer ×3, transaction"]');
-    expect(production).toContain('cluster["Cluster tuist-pg"]');
+    expect(production).toContain('service["Service tuist-tuist-pg-pooler-rw<br/>tuist, port 5432"]');
+    expect(production).toContain('pooler["Pooler tuist-tuist-pg-pooler-rw<br/>PgBouncer ×2, transaction"]');
+    expect(production).toContain('cluster["Cluster tuist-tuist-pg"]');
     expect(production).toContain('proxy -->|"exposed, cluster tag ✓"| service');
     expect(production).toContain('| `path.database-url-host` | PASS | Secret key xcresult-processor-database-url dials tuist-pg-pooler-production:5432');
   });
@@ -32,6 +32,6 @@ describe('path diagrams (dist/<env>/path.md)', () => {
     const canary = renderPathDiagrams(input).get('canary/path.md')!;
     expect(canary).toContain('secret -->|"DATABASE_URL ✗ FAILED"| vm');
     expect(canary).toContain('URL host and port ? not checked');
-    expect(canary).toMatch(/\| `path.database-url-key` \| FAIL \| Deployment tuist-xcresult-processor: DATABASE_URL reads key "database-url"/);
+    expect(canary).toMatch(/\| `path.database-url-key` \| FAIL \| Deployment tuist-tuist-xcresult-processor: DATABASE_URL reads key "database-url"/);
   });
 });

@@ -9,7 +9,7 @@ describe('check report', () => {
   test('has one line per check and environment, then a summary', () => {
     const lines = formatReport(valid).split('\n');
     expect(lines.filter((l) => /^(PASS|FAIL|SKIPPED|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
-    expect(lines).toContainEqual(expect.stringMatching(/^PASS +path\.database-url-key +staging +DATABASE_URL reads Secret tuist-processor-database/));
+    expect(lines).toContainEqual(expect.stringMatching(/^PASS +path\.database-url-key +staging +DATABASE_URL reads Secret tuist-tuist-processor-external-secrets/));
     expect(lines.at(-1)).toBe(`Checks passed: ${CHECKS.length} checks × 3 environments: ${CHECKS.length * 3 - 1} passed, 1 assumed, 0 skipped, 0 failed.`);
   });
 
@@ -17,7 +17,7 @@ describe('check report', () => {
     const broken = runBroken('canary', (objects) => { env(xcresult(objects), 'DATABASE_URL').valueFrom.secretKeyRef.key = 'database-url'; });
     const lines = formatReport(broken, { problemsOnly: true }).split('\n');
     const at = lines.findIndex((l) => l.startsWith('FAIL'));
-    expect(lines[at]).toMatch(/^FAIL +path\.database-url-key +canary +Deployment tuist-xcresult-processor: DATABASE_URL reads key "database-url"/);
+    expect(lines[at]).toMatch(/^FAIL +path\.database-url-key +canary +Deployment tuist-tuist-xcresult-processor: DATABASE_URL reads key "database-url"/);
     expect(lines[at + 1]).toMatch(/^ +fix: Use one of processor-database-url, xcresult-processor-database-url/);
     expect(lines[at + 1]!.indexOf('fix:')).toBe(lines[at]!.indexOf('Deployment'));
     expect(lines.some((l) => l.startsWith('PASS'))).toBe(false);

@@ -21,8 +21,8 @@ describe('EnvironmentChart', () => {
     const nested = new EnvironmentChart(new Construct(new App(), 'Somewhere'), 'RenamedChart', { environment: staging });
     expect(selectors(nested)).toEqual(selectors(plain));
     expect(selectors(plain)).toEqual([
-      ['tuist-processor', { matchLabels: { 'app.kubernetes.io/name': 'processor', 'app.kubernetes.io/instance': 'processor-staging' } }],
-      ['tuist-xcresult-processor', { matchLabels: { 'app.kubernetes.io/name': 'xcresult-processor', 'app.kubernetes.io/instance': 'xcresult-processor-staging' } }],
+      ['tuist-tuist-processor', { matchLabels: { 'app.kubernetes.io/name': 'processor', 'app.kubernetes.io/instance': 'processor-staging' } }],
+      ['tuist-tuist-xcresult-processor', { matchLabels: { 'app.kubernetes.io/name': 'xcresult-processor', 'app.kubernetes.io/instance': 'xcresult-processor-staging' } }],
     ]);
   });
 

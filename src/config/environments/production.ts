@@ -4,6 +4,7 @@ export const production: EnvironmentConfig = {
   name: 'production',
   stage: 'production',
   namespace: 'tuist',
+  release: { fullname: 'tuist-tuist' },
   tailnet: {
     tailnet: 'tuist',
     operatorTag: 'tag:tuist-k8s-operator-production',
@@ -11,17 +12,17 @@ export const production: EnvironmentConfig = {
     vmTag: 'tag:tuist-macmini-production',
   },
   database: {
-    clusterName: 'tuist-pg',
     name: 'tuist',
     processorRole: 'tuist_processor',
+    maxConnections: 200,
+    reservedConnections: 13,
   },
   pooler: {
-    name: 'tuist-pg-pooler-rw',
-    instances: 3,
+    instances: 2,
     poolMode: 'transaction',
     parameters: {
       default_pool_size: '20',
-      max_client_conn: '200',
+      max_client_conn: '100',
     },
     tailnetExposure: {
       enabled: true,
@@ -32,7 +33,7 @@ export const production: EnvironmentConfig = {
   processorSecrets: {
     store: { kind: 'ClusterSecretStore', name: 'onepassword' },
     refreshInterval: '1h',
-    databasePassword: { key: 'tuist-production-postgres', property: 'tuist_processor_password' },
+    databasePassword: { key: 'PROCESSOR_DATABASE_PASSWORD', property: 'password' },
   },
   vmCredential: {
     delivery: 'pulumi',
@@ -41,26 +42,32 @@ export const production: EnvironmentConfig = {
     rotateBeforeExpiryDays: 14,
   },
   processor: {
-    image: { repository: 'ghcr.io/tuist/tuist', tag: '4.111.2' },
+    // The CI build tags (sha-<12 hex>) are to be confirmed against values-managed-production.yaml (docs/kubernetes.md, "Unconfirmed").
+    image: { repository: 'ghcr.io/tuist/tuist', tag: 'sha-c7d2f05a9e13' },
     replicas: 2,
     resources: {
-      requests: { cpu: '250m', memory: '512Mi' },
-      limits: { cpu: '1000m', memory: '1Gi' },
+      requests: { cpu: '4', memory: '8Gi' },
+      limits: { cpu: '12', memory: '24Gi' },
     },
-    podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+    rollout: { maxSurge: 1, maxUnavailable: 0 },
+    scheduling: { nodeSelector: { 'node.cluster.x-k8s.io/pool': 'processor' }, hostnameSpread: 'DoNotSchedule' },
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    terminationGracePeriodSeconds: 1260,
+    tmpSizeLimit: '16Gi',
   },
   xcresultProcessor: {
-    image: { repository: 'ghcr.io/tuist/xcresult-processor', tag: '4.111.2' },
-    replicas: 4,
+    image: { repository: 'ghcr.io/tuist/tuist-xcresult-processor', tag: '0.12.3' },
+    replicas: 2,
     resources: {
       requests: { cpu: '1000m', memory: '2Gi' },
       limits: { cpu: '3000m', memory: '4Gi' },
     },
-    fleet: 'production',
+    fleet: { hosts: 2 },
     rollout: 'no-surge',
     databaseUrlSecretKey: 'xcresult-processor-database-url',
     tailnetJoin: true,
-    podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    terminationGracePeriodSeconds: 300,
   },
   policy: {
     extraClusterPorts: [],

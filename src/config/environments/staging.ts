@@ -4,6 +4,7 @@ export const staging: EnvironmentConfig = {
   name: 'staging',
   stage: 'staging',
   namespace: 'tuist-staging',
+  release: { fullname: 'tuist-tuist' },
   tailnet: {
     tailnet: 'tuist-staging',
     operatorTag: 'tag:tuist-k8s-operator-staging',
@@ -11,12 +12,12 @@ export const staging: EnvironmentConfig = {
     vmTag: 'tag:tuist-macmini-staging',
   },
   database: {
-    clusterName: 'tuist-pg',
     name: 'tuist',
     processorRole: 'tuist_processor',
+    maxConnections: 100,
+    reservedConnections: 13,
   },
   pooler: {
-    name: 'tuist-pg-pooler-rw',
     instances: 1,
     poolMode: 'transaction',
     parameters: {
@@ -32,7 +33,7 @@ export const staging: EnvironmentConfig = {
   processorSecrets: {
     store: { kind: 'ClusterSecretStore', name: 'onepassword' },
     refreshInterval: '1h',
-    databasePassword: { key: 'tuist-staging-postgres', property: 'tuist_processor_password' },
+    databasePassword: { key: 'PROCESSOR_DATABASE_PASSWORD', property: 'password' },
   },
   vmCredential: {
     delivery: 'pulumi',
@@ -41,26 +42,32 @@ export const staging: EnvironmentConfig = {
     rotateBeforeExpiryDays: 14,
   },
   processor: {
-    image: { repository: 'ghcr.io/tuist/tuist', tag: 'c6d08f92' },
+    // The CI build tags (sha-<12 hex>) are to be confirmed against values-managed-staging.yaml (docs/kubernetes.md, "Unconfirmed").
+    image: { repository: 'ghcr.io/tuist/tuist', tag: 'sha-3f9c2a71d4e8' },
     replicas: 1,
     resources: {
-      requests: { cpu: '250m', memory: '512Mi' },
-      limits: { cpu: '1000m', memory: '1Gi' },
+      requests: { cpu: '100m', memory: '384Mi' },
+      limits: { cpu: '500m', memory: '1536Mi' },
     },
+    rollout: { maxSurge: 0, maxUnavailable: 1 },
+    scheduling: { nodeSelector: {}, hostnameSpread: 'ScheduleAnyway' },
     podDisruptionBudget: { enabled: false },
+    terminationGracePeriodSeconds: 1260,
+    tmpSizeLimit: '16Gi',
   },
   xcresultProcessor: {
-    image: { repository: 'ghcr.io/tuist/xcresult-processor', tag: 'c6d08f92' },
+    image: { repository: 'ghcr.io/tuist/tuist-xcresult-processor', tag: '0.12.3' },
     replicas: 1,
     resources: {
       requests: { cpu: '1000m', memory: '2Gi' },
       limits: { cpu: '3000m', memory: '4Gi' },
     },
-    fleet: 'staging',
-    rollout: 'no-surge',
+    fleet: { hosts: 1 },
+    rollout: 'recreate',
     databaseUrlSecretKey: 'xcresult-processor-database-url',
     tailnetJoin: true,
     podDisruptionBudget: { enabled: false },
+    terminationGracePeriodSeconds: 300,
   },
   policy: {
     extraClusterPorts: [],
