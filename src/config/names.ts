@@ -5,7 +5,8 @@
  * tuist/tuist), so our objects are the release's objects, adopted (docs/runbooks/helm-takeover.md).
  */
 import { POOLER_SERVICE_PORT } from './cnpg';
-import type { DatabaseUrlKey, EnvironmentConfig } from './types';
+import { tailnetReceivers } from './receivers';
+import type { ClusterSecretId, DatabaseUrlKey, EnvironmentConfig } from './types';
 
 /** `app.kubernetes.io/part-of` of everything we render. */
 export const PART_OF = 'tuist';
@@ -61,6 +62,31 @@ export function objectNames(env: EnvironmentConfig): ObjectNames {
     xcresultProcessorDeployment: `${prefix}-xcresult-processor`,
     fleet: `${prefix}-macos-fleet`,
   };
+}
+
+/**
+ * The Secrets the cluster provides, which the processes read but this project does not render
+ * (README, "What the cluster must provide"). The server config and ClickHouse names are the
+ * chart's (REFERENCE.md); UNCONFIRMED: the server secrets' and object storage's.
+ */
+const CLUSTER_SECRET_SUFFIXES: Readonly<Record<ClusterSecretId, string>> = {
+  serverConfig: 'server-config-external-secrets',
+  serverSecrets: 'server-external-secrets',
+  objectStorage: 'object-storage-external-secrets',
+  clickhouse: 'clickhouse-credentials',
+};
+
+export function clusterSecretName(env: EnvironmentConfig, id: ClusterSecretId): string {
+  return `${env.release.fullname}-${CLUSTER_SECRET_SUFFIXES[id]}`;
+}
+
+/**
+ * The tags of every tailnet peer the VMs dial (the pooler's proxy and the receivers' proxies):
+ * what the VM pins into /etc/hosts (`TAILSCALE_PEER_TAGS`).
+ */
+export function vmPeerTags(env: EnvironmentConfig): string[] {
+  const pooler = env.pooler.tailnetExposure.enabled ? env.pooler.tailnetExposure.tags : [];
+  return [...new Set([...pooler, ...tailnetReceivers(env).flatMap((r) => r.tags)])];
 }
 
 /** In-cluster DNS name of the Service CNPG creates for the pooler. */
@@ -124,6 +150,7 @@ export function environmentIdentifiers(env: EnvironmentConfig): ReadonlyMap<stri
     for (const tag of pooler.tailnetExposure.tags) owned.set(tag, 'tag');
     owned.set(pooler.tailnetExposure.hostname, 'tailnet hostname');
   }
+  for (const receiver of tailnetReceivers(env)) owned.set(receiver.hostname, 'tailnet hostname');
   owned.set(env.namespace, 'namespace');
   owned.set(env.name, 'environment name');
   return owned;

@@ -5,6 +5,7 @@
  * rather than optional fields, so an environment file is a complete literal that reads
  * top to bottom, and constructs never branch on an environment's name.
  */
+import type { ReceiverId } from './receivers';
 
 /** Rollout stage. Drives the rules that differ by stage (tag pinning, pooler HA). */
 export type Stage = 'staging' | 'canary' | 'production';
@@ -133,6 +134,52 @@ export type VmCredentialConfig =
   }
   | { readonly delivery: 'pulumi'; readonly kind: 'oauth-client' };
 
+/** What `TUIST_MODE` may be; the server refuses anything else at boot (tuist/tuist `config/runtime.exs`). */
+export type TuistMode = 'web' | 'processor' | 'xcresult_processor';
+
+/** Secrets the cluster provides (not rendered here); their names derive from the release (names.ts `clusterSecretName`). */
+export type ClusterSecretId = 'serverConfig' | 'serverSecrets' | 'objectStorage' | 'clickhouse';
+
+/** Where one environment variable's value comes from. */
+export type EnvSource =
+  | { readonly kind: 'literal'; readonly value: string }
+  /** A key of a Secret the cluster provides. */
+  | { readonly kind: 'secret'; readonly secret: ClusterSecretId; readonly key: string }
+  /**
+   * A key of a Secret the cluster provides that holds a URL to one of the cluster's receivers:
+   * its host is not in the manifest, so the configuration declares where it points, and the
+   * reachability proof says ASSUMED for it.
+   */
+  | { readonly kind: 'secret-endpoint'; readonly secret: ClusterSecretId; readonly key: string; readonly receiver: ReceiverId }
+  /** A receiver's address, rendered for the process's network: in-cluster for Linux pods, tailnet for VMs. */
+  | { readonly kind: 'endpoint'; readonly receiver: ReceiverId; readonly scheme: 'http' | 'oci'; readonly path: string }
+  /** The Downward API. */
+  | { readonly kind: 'pod-field'; readonly fieldPath: 'metadata.name' };
+
+/** Variable name → source. */
+export type EnvGroup = Readonly<Record<string, EnvSource>>;
+
+/**
+ * A process's environment, grouped by purpose as REFERENCE.md's table is. The constructs add
+ * what other blocks decide (the database URL, `TUIST_DATABASE_POOLED`, the tailnet join).
+ */
+export interface RuntimeEnvironment {
+  /** `TUIST_MODE`. */
+  readonly mode: TuistMode;
+  readonly queue: EnvGroup;
+  /** Beyond `DATABASE_URL` and `TUIST_DATABASE_POOLED`: e.g. `TUIST_DATABASE_POOL_SIZE`, `TUIST_DATABASE_SCHEMA`. */
+  readonly database: EnvGroup;
+  readonly licenseAndKeys: EnvGroup;
+  readonly objectStorage: EnvGroup;
+  readonly telemetry: EnvGroup;
+  /** Secrets whose every key becomes a variable (`envFrom`). */
+  readonly envFrom: readonly ClusterSecretId[];
+}
+
+export interface XcresultRuntimeEnvironment extends RuntimeEnvironment {
+  readonly clickhouse: EnvGroup;
+}
+
 /** A RollingUpdate's bounds, in pods. */
 export interface RollingUpdateConfig {
   readonly maxSurge: number;
@@ -158,6 +205,7 @@ export interface LinuxProcessorConfig {
   readonly terminationGracePeriodSeconds: number;
   /** Size limit of the `/tmp` emptyDir (the root filesystem is read-only). */
   readonly tmpSizeLimit: string;
+  readonly runtime: RuntimeEnvironment;
 }
 
 /** The Mac mini fleet the VMs run on (its name, the `tuist.dev/fleet` node label, derives from the release). */
@@ -183,6 +231,7 @@ export interface XcresultProcessorConfig {
   readonly podDisruptionBudget: PodDisruptionBudgetConfig;
   /** A VM drains its queue and leaves the tailnet before it is stopped. */
   readonly terminationGracePeriodSeconds: number;
+  readonly runtime: XcresultRuntimeEnvironment;
 }
 
 /** Rules an environment adds to its tailnet's policy beyond the database path. */

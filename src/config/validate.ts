@@ -9,6 +9,7 @@ import {
   isTailscaleTag, parseQuantity,
 } from './syntax';
 import type { TailnetConfig } from './tailnets';
+import { validateRuntime } from './validate-runtime';
 import type { EnvironmentConfig, ImageRef, RemoteRef, Resources } from './types';
 
 export interface ConfigProblem {
@@ -148,6 +149,8 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   if (xc.tailnetJoin && exposure.enabled && xc.databaseUrlSecretKey !== DATABASE_URL_KEYS.tailnet) {
     c.add('xcresultProcessor.databaseUrlSecretKey', `${show(xc.databaseUrlSecretKey)} points the VMs at the in-cluster Service, which they cannot reach. Fix: use "${DATABASE_URL_KEYS.tailnet}".`);
   }
+
+  validateRuntime(env, (path, message) => c.add(path, message));
 
   env.policy.extraClusterPorts.forEach((port, i) => {
     if (!/^(tcp|udp):\d{1,5}(-\d{1,5})?$/.test(port)) {

@@ -1,10 +1,12 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { COMPONENTS, DATABASE_URL_KEYS, METRICS_PORT, componentLabels, imageReference, objectNames, selectorLabels } from '../config/names';
+import { ENV_VARS } from '../config/env-vars';
 import type { EnvironmentConfig } from '../config/types';
 import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
-import { fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
+import { runtimeEnvFrom, runtimeEnvVars } from './runtime-env';
+import { literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
 
 export interface LinuxProcessorProps {
   readonly environment: EnvironmentConfig;
@@ -31,6 +33,7 @@ export class LinuxProcessor extends Construct {
     this.name = objectNames(env).processorDeployment;
     const selector = selectorLabels(env, COMPONENTS.processor);
     const labels = componentLabels(env, COMPONENTS.processor);
+    const runtime = runtimeEnvVars(env, config.runtime, 'cluster');
 
     this.resource = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, labels },
@@ -67,11 +70,16 @@ export class LinuxProcessor extends Construct {
               command: [...PROCESSOR_COMMAND],
               ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
               env: [
-                literalEnv('TUIST_MODE', 'processor'),
-                literalEnv('TUIST_DATABASE_POOLED', '1'),
-                fieldEnv('POD_NAME', 'metadata.name'),
-                secretEnv('DATABASE_URL', props.secrets.secretName, DATABASE_URL_KEYS.cluster),
+                runtime.mode,
+                ...runtime.groups.queue!,
+                secretEnv(ENV_VARS.databaseUrl, props.secrets.secretName, DATABASE_URL_KEYS.cluster),
+                literalEnv(ENV_VARS.databasePooled, '1'),
+                ...runtime.groups.database!,
+                ...runtime.groups.licenseAndKeys!,
+                ...runtime.groups.objectStorage!,
+                ...runtime.groups.telemetry!,
               ],
+              envFrom: runtimeEnvFrom(env, config.runtime),
               resources: resourceRequirements(config.resources),
               securityContext: {
                 allowPrivilegeEscalation: false,

@@ -1,10 +1,12 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { COMPONENTS, METRICS_PORT, componentLabels, imageReference, objectNames, selectorLabels } from '../config/names';
+import { COMPONENTS, METRICS_PORT, componentLabels, imageReference, objectNames, selectorLabels, vmPeerTags } from '../config/names';
+import { ENV_VARS } from '../config/env-vars';
 import type { EnvironmentConfig } from '../config/types';
 import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
 import type { VmCredential } from './vm-credential';
+import { runtimeEnvFrom, runtimeEnvVars } from './runtime-env';
 import { fieldEnv, literalEnv, resourceRequirements, secretEnv } from './workload';
 
 export interface XcresultProcessorProps {
@@ -56,14 +58,15 @@ export class XcresultProcessor extends Construct {
     const labels = componentLabels(env, COMPONENTS.xcresultProcessor);
 
     const tailnetEnv: k8s.EnvVar[] = !config.tailnetJoin ? [] : [
-      secretEnv('TAILSCALE_AUTH_KEY', props.credential.secretName, props.credential.key),
+      secretEnv(ENV_VARS.tailscaleAuthKey, props.credential.secretName, props.credential.key),
+      // Always set: an OAuth client must say which tags it mints, and a tagged key must match them.
+      literalEnv(ENV_VARS.tailscaleTags, env.tailnet.vmTag),
       // Each roll boots a new VM, which registers as a new device named after its Pod.
-      fieldEnv('TAILSCALE_HOSTNAME', 'metadata.name'),
-      // The VM pins only the peers it needs into /etc/hosts: this environment's proxies.
-      literalEnv('TAILSCALE_PEER_TAGS', env.tailnet.clusterTag),
-      // An OAuth client mints the node's key itself and must say which tags it asks for.
-      ...(props.credential.kind === 'oauth-client' ? [literalEnv('TAILSCALE_TAGS', env.tailnet.vmTag)] : []),
+      fieldEnv(ENV_VARS.tailscaleHostname, 'metadata.name'),
+      // The VM pins only the peers it dials into /etc/hosts: this environment's proxies.
+      literalEnv(ENV_VARS.tailscalePeerTags, vmPeerTags(env).join(',')),
     ];
+    const runtime = runtimeEnvVars(env, config.runtime, 'tailnet');
 
     this.resource = new k8s.KubeDeployment(this, 'Resource', {
       metadata: {
@@ -103,12 +106,19 @@ export class XcresultProcessor extends Construct {
               image: imageReference(config.image),
               ports: [{ name: 'metrics', containerPort: METRICS_PORT, hostPort: METRICS_PORT, protocol: 'TCP' }],
               env: [
-                literalEnv('TUIST_MODE', 'xcresult_processor'),
-                literalEnv('TUIST_DATABASE_POOLED', '1'),
-                fieldEnv('POD_NAME', 'metadata.name'),
-                secretEnv('DATABASE_URL', props.secrets.secretName, config.databaseUrlSecretKey),
+                runtime.mode,
+                ...runtime.groups.queue!,
+                secretEnv(ENV_VARS.databaseUrl, props.secrets.secretName, config.databaseUrlSecretKey),
+                literalEnv(ENV_VARS.databasePooled, '1'),
+                ...runtime.groups.database!,
                 ...tailnetEnv,
+                fieldEnv(ENV_VARS.podName, 'metadata.name'),
+                ...runtime.groups.licenseAndKeys!,
+                ...runtime.groups.objectStorage!,
+                ...runtime.groups.clickhouse!,
+                ...runtime.groups.telemetry!,
               ],
+              envFrom: runtimeEnvFrom(env, config.runtime),
               resources: resourceRequirements(config.resources),
             }],
           },

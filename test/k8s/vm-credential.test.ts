@@ -21,10 +21,9 @@ describe('VmCredential', () => {
       .toEqual({ secretKeyRef: { name: 'tuist-tuist-capi-scaleway-applesilicon-tailscale', key: 'auth-key' } });
   });
 
-  test('an OAuth client makes the VM ask for its environment\'s VM tag', () => {
+  test('the VM always asks for its environment\'s VM tag, whatever the credential', () => {
     const env = variant(staging, (d) => { d.vmCredential = { delivery: 'pulumi', kind: 'oauth-client' }; });
-    const envVars = containerEnv(findObject(synth(env), 'Deployment', 'tuist-tuist-xcresult-processor'));
-    expect(envVars.TAILSCALE_TAGS).toBe('tag:tuist-macmini-staging');
-    expect(containerEnv(findObject(synth(staging), 'Deployment', 'tuist-tuist-xcresult-processor')).TAILSCALE_TAGS).toBeUndefined();
+    expect(containerEnv(findObject(synth(env), 'Deployment', 'tuist-tuist-xcresult-processor')).TAILSCALE_TAGS).toBe(staging.tailnet.vmTag);
+    expect(containerEnv(findObject(synth(staging), 'Deployment', 'tuist-tuist-xcresult-processor')).TAILSCALE_TAGS).toBe(staging.tailnet.vmTag);
   });
 });

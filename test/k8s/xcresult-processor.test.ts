@@ -1,4 +1,4 @@
-import { objectNames } from '../../src/config/names';
+import { objectNames, vmPeerTags } from '../../src/config/names';
 import { containerEnv, findObject, production, staging, synth, variant } from '../fixtures';
 
 describe('XcresultProcessor', () => {
@@ -36,15 +36,23 @@ describe('XcresultProcessor', () => {
   });
 
   test('gets the database URL from the environment\'s key and joins the tailnet as its Pod', () => {
-    expect(containerEnv(deployment)).toEqual({
+    const names = objectNames(staging);
+    expect(containerEnv(deployment)).toMatchObject({
       TUIST_MODE: 'xcresult_processor',
       TUIST_DATABASE_POOLED: '1',
       POD_NAME: { fieldRef: { fieldPath: 'metadata.name' } },
-      DATABASE_URL: { secretKeyRef: { name: 'tuist-tuist-processor-external-secrets', key: 'xcresult-processor-database-url' } },
-      TAILSCALE_AUTH_KEY: { secretKeyRef: { name: 'tuist-tuist-capi-scaleway-applesilicon-tailscale', key: 'auth-key' } },
+      DATABASE_URL: { secretKeyRef: { name: names.processorSecret, key: 'xcresult-processor-database-url' } },
+      TAILSCALE_AUTH_KEY: { secretKeyRef: { name: names.vmCredentialSecret, key: 'auth-key' } },
+      TAILSCALE_TAGS: staging.tailnet.vmTag,
       TAILSCALE_HOSTNAME: { fieldRef: { fieldPath: 'metadata.name' } },
-      TAILSCALE_PEER_TAGS: 'tag:tuist-k8s-staging',
+      TAILSCALE_PEER_TAGS: vmPeerTags(staging).join(','),
     });
+  });
+
+  test('pins the tags of every peer it dials: the pooler proxy\'s and the receivers\'', () => {
+    const env = variant(staging, (d) => { (d.pooler.tailnetExposure as any).tags = ['tag:tuist-pg-pooler-staging']; });
+    const peers = containerEnv(findObject(synth(env), 'Deployment', deployment.metadata.name)).TAILSCALE_PEER_TAGS.split(',');
+    expect(peers).toEqual(['tag:tuist-pg-pooler-staging', staging.tailnet.clusterTag]);
   });
 
   test('gets no tailnet credential when it does not join the tailnet', () => {

@@ -54,6 +54,28 @@ export const staging: EnvironmentConfig = {
     podDisruptionBudget: { enabled: false },
     terminationGracePeriodSeconds: 1260,
     tmpSizeLimit: '16Gi',
+    runtime: {
+      mode: 'processor',
+      queue: { TUIST_PROCESS_BUILD_QUEUE_CONCURRENCY: { kind: 'literal', value: '5' } },
+      database: {},
+      licenseAndKeys: { MASTER_KEY: { kind: 'secret', secret: 'serverSecrets', key: 'master-key' } },
+      objectStorage: {
+        TUIST_S3_BUCKET_NAME: { kind: 'literal', value: 'tuist-stag-storage' },
+        TUIST_S3_ENDPOINT: { kind: 'secret', secret: 'objectStorage', key: 'endpoint' },
+        TUIST_S3_REGION: { kind: 'literal', value: 'auto' },
+        TUIST_S3_ACCESS_KEY_ID: { kind: 'secret', secret: 'objectStorage', key: 'access-key-id' },
+        TUIST_S3_SECRET_ACCESS_KEY: { kind: 'secret', secret: 'objectStorage', key: 'secret-access-key' },
+      },
+      telemetry: {
+        TUIST_HOSTED: { kind: 'literal', value: '1' },
+        TUIST_LOG_LEVEL: { kind: 'literal', value: 'info' },
+        TUIST_DEPLOY_ENV: { kind: 'literal', value: 'staging' },
+        TUIST_OTEL_EXPORTER_OTLP_ENDPOINT: { kind: 'endpoint', receiver: 'otlp', scheme: 'http', path: '' },
+        TUIST_GITHUB_APP_CLIENT_SECRET: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-client-secret' },
+        TUIST_GITHUB_APP_PRIVATE_KEY_BASE64: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-private-key-base64' },
+      },
+      envFrom: [],
+    },
   },
   xcresultProcessor: {
     image: { repository: 'ghcr.io/tuist/tuist-xcresult-processor', tag: '0.12.3' },
@@ -68,8 +90,36 @@ export const staging: EnvironmentConfig = {
     tailnetJoin: true,
     podDisruptionBudget: { enabled: false },
     terminationGracePeriodSeconds: 300,
+    runtime: {
+      mode: 'xcresult_processor',
+      queue: { TUIST_PROCESS_XCRESULT_QUEUE_CONCURRENCY: { kind: 'literal', value: '4' } },
+      database: { TUIST_DATABASE_SCHEMA: { kind: 'literal', value: 'public' } },
+      licenseAndKeys: { TUIST_LICENSE: { kind: 'secret', secret: 'serverSecrets', key: 'license' } },
+      objectStorage: {
+        TUIST_OBJECT_STORAGE_PROVIDER: { kind: 'literal', value: 's3' },
+        TUIST_S3_BUCKET_NAME: { kind: 'literal', value: 'tuist-stag-storage' },
+        TUIST_S3_ENDPOINT: { kind: 'secret', secret: 'objectStorage', key: 'endpoint' },
+        TUIST_S3_REGION: { kind: 'literal', value: 'auto' },
+        TUIST_S3_ACCESS_KEY_ID: { kind: 'secret', secret: 'objectStorage', key: 'access-key-id' },
+        TUIST_S3_SECRET_ACCESS_KEY: { kind: 'secret', secret: 'objectStorage', key: 'secret-access-key' },
+      },
+      // The Secret's key holds a URL to the ClickHouse proxy on the tailnet; declared here so the reachability proof covers it.
+      clickhouse: { TUIST_CLICKHOUSE_URL: { kind: 'secret-endpoint', secret: 'clickhouse', key: 'url-tailnet', receiver: 'clickhouse' } },
+      telemetry: {
+        TUIST_HOSTED: { kind: 'literal', value: '1' },
+        TUIST_LOG_LEVEL: { kind: 'literal', value: 'info' },
+        TUIST_DEPLOY_ENV: { kind: 'literal', value: 'staging' },
+        TUIST_OTEL_EXPORTER_OTLP_ENDPOINT: { kind: 'endpoint', receiver: 'otlp', scheme: 'http', path: '' },
+        TUIST_LOKI_URL: { kind: 'endpoint', receiver: 'loki', scheme: 'http', path: '' },
+        TUIST_XCRESULT_PROCESSOR_RELEASE: { kind: 'endpoint', receiver: 'registry', scheme: 'oci', path: '/tuist/xcresult-processor-release:0.12.3' },
+        TUIST_GITHUB_APP_CLIENT_SECRET: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-client-secret' },
+        TUIST_GITHUB_APP_PRIVATE_KEY_BASE64: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-private-key-base64' },
+      },
+      envFrom: ['serverConfig'],
+    },
   },
   policy: {
-    extraClusterPorts: [],
+    // What the VMs dial on the cluster's receivers (src/config/receivers.ts): OTLP, Loki, the OCI registry, ClickHouse.
+    extraClusterPorts: ['tcp:4317', 'tcp:3100', 'tcp:443', 'tcp:8123'],
   },
 };
