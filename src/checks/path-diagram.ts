@@ -9,6 +9,7 @@ import { generatedHeader } from '../synth/render';
 import { field } from './manifest/objects';
 import { poolerOf } from './manifest/pooler';
 import { envSecretRef, isBroken } from './manifest/secret-reference';
+import { proveVmEndpoints } from './path/vm-endpoints';
 import { PATH_CHECKS } from './registry';
 import { type CheckRun, runCheckList } from './run';
 import type { CheckResult, CheckStatus, CheckedEnvironment, PathInput } from './types';
@@ -24,7 +25,7 @@ const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✓', fail: '✗ F
 const label = (...lines: string[]): string => `"${lines.map((l) => l.replace(/"/g, '#quot;')).join('<br/>')}"`;
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-function diagram({ environment, objects }: CheckedEnvironment, results: readonly CheckResult[]): string {
+function diagram({ environment, objects }: CheckedEnvironment, results: readonly CheckResult[], input: PathInput): string {
   const mark = (check: string): string => MARKS[results.find((r) => r.check === check)?.status ?? 'skip'];
   const pooler = poolerOf(environment, objects);
   const found = typeof pooler === 'string' ? undefined : pooler;
@@ -34,6 +35,16 @@ function diagram({ environment, objects }: CheckedEnvironment, results: readonly
   const instances = found === undefined ? '?' : String(field(found.object, 'spec', 'instances') ?? '?');
   const poolMode = found === undefined ? '?' : String(field(found.object, 'spec', 'pgbouncer', 'poolMode') ?? '?');
   const type = found === undefined ? '?' : String(field(found.object, 'spec', 'type') ?? '?');
+  // The VM's other endpoints (the database's goes to the proxy above), each with its own proof.
+  const proofs = proveVmEndpoints({ environment, objects, input });
+  const receivers = (typeof proofs === 'string' ? [] : proofs).filter((p) => p.peer === undefined || p.peer.hostname !== found?.hostname);
+  const receiverLines = receivers.flatMap((p, i) => {
+    const status = p.problem !== undefined ? MARKS.fail : p.declared ? MARKS.assumed : MARKS.pass;
+    return [
+      `  receiver${i}[${label(p.peer?.what ?? 'unknown peer', `${p.endpoint.host}:${p.endpoint.port}`, (p.peer?.tags ?? []).join(',') || '(no tags)')}]`,
+      `  vm ==>|${label(`${p.endpoint.variable} ${status}`, `grant tcp:${p.endpoint.port}`)}| receiver${i}`,
+    ];
+  });
   return [
     '```mermaid',
     'flowchart LR',
@@ -52,19 +63,20 @@ function diagram({ environment, objects }: CheckedEnvironment, results: readonly
     `  linux -->|${label(`in-cluster URL ${mark('path.linux-database-url')}`)}| service`,
     '  service --> pooler',
     `  pooler -->|${label(`type ${type}`)}| cluster`,
+    ...receiverLines,
     '```',
   ].join('\n');
 }
 
-function document(env: CheckedEnvironment, results: readonly CheckResult[]): string {
+function document(env: CheckedEnvironment, results: readonly CheckResult[], input: PathInput): string {
   const name = env.environment.name;
   return [
     generatedHeader(`src/config/environments/${name}.ts`, '<!--').replace(/\n$/, ' -->\n'),
-    `# ${name}: the path from the VMs to the database`,
+    `# ${name}: the paths from the VMs to the database and the cluster's receivers`,
     '',
     `Each edge is marked with the result of the check that proves it (✓ proven, ~ assumed outside this repository); \`npm run check\` runs them.`,
     '',
-    diagram(env, results),
+    diagram(env, results, input),
     '',
     '| check | result | what it found |',
     '| --- | --- | --- |',
@@ -81,6 +93,6 @@ export function renderPathDiagrams(input: PathInput, pathProof: CheckRun = runCh
   const { results } = pathProof;
   return new Map(input.environments.map((env) => [
     pathDiagramFile(env.environment.name),
-    document(env, results.filter((r) => r.environment === env.environment.name)),
+    document(env, results.filter((r) => r.environment === env.environment.name), input),
   ]));
 }

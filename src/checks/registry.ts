@@ -7,6 +7,7 @@ import { environmentIsolation } from './path/environment-isolation';
 import { policyGrant } from './path/policy-grant';
 import { poolerExposure } from './path/pooler-exposure';
 import { tailscaleAuthKey, vmCredentialTagsCheck } from './path/vm-credential';
+import { vmEndpoints, vmSecretEndpoints } from './path/vm-endpoints';
 import { duplicateEnv, secretLiterals } from './policy/env-vars';
 import { imageTags } from './policy/images';
 import { exemptionReasons, linuxHardening } from './policy/linux-hardening';
@@ -24,6 +25,8 @@ export const PATH_CHECKS: readonly Check<PathInput>[] = [
   policyGrant,
   vmCredentialTagsCheck,
   tailscaleAuthKey,
+  vmEndpoints,
+  vmSecretEndpoints,
   linuxDatabaseUrl,
   environmentIsolation,
 ];

@@ -1,4 +1,5 @@
 import { renderPathDiagrams } from '../../src/checks/path-diagram';
+import { tailnetReceivers } from '../../src/config/receivers';
 import { committed, env, validInput, xcresult } from './helpers';
 
 describe('path diagrams (dist/<env>/path.md)', () => {
@@ -19,6 +20,14 @@ describe('path diagrams (dist/<env>/path.md)', () => {
     expect(production).toContain('cluster["Cluster tuist-tuist-pg"]');
     expect(production).toContain('proxy -->|"exposed, cluster tag ✓"| service');
     expect(production).toContain('| `path.database-url-host` | PASS | Secret key xcresult-processor-database-url dials tuist-pg-pooler-production:5432');
+  });
+
+  test('draw every receiver the VM dials, with its variable, port and proof', () => {
+    const staging = committed.files.get('staging/path.md')!;
+    for (const receiver of tailnetReceivers(committed.model.environments[0]!)) {
+      expect(staging).toContain(`${receiver.hostname}:${receiver.port}`);
+      expect(staging).toMatch(new RegExp(`vm ==>\\|"[A-Z_]+ (✓|~ assumed)<br/>grant tcp:${receiver.port}"\\| receiver\\d`));
+    }
   });
 
   test('mark what is assumed rather than proven', () => {

@@ -6,11 +6,14 @@ import {
 } from './helpers';
 
 describe('path proof', () => {
-  test('all three environments pass on the committed configuration (canary\'s vault credential is assumed, not proven)', () => {
+  test('all three environments pass on the committed configuration (canary\'s vault credential and the Secrets\' endpoints are assumed, not proven)', () => {
     const run = runChecks(validInput());
     expect(run.ok).toBe(true);
     const notPassed = run.results.filter((r) => r.status !== 'pass').map((r) => `${r.check} @ ${r.environment}: ${r.status}`);
-    expect(notPassed).toEqual(['path.vm-credential-tags @ canary: assumed']);
+    expect(notPassed).toEqual([
+      'path.vm-credential-tags @ canary: assumed',
+      'path.vm-secret-endpoints @ staging: assumed', 'path.vm-secret-endpoints @ canary: assumed', 'path.vm-secret-endpoints @ production: assumed',
+    ]);
     expect(new Set(run.results.map((r) => r.environment))).toEqual(new Set(['staging', 'canary', 'production']));
   });
 
@@ -89,7 +92,8 @@ describe('path proof', () => {
     test('fails when the tailnet policy has no grant from the VM tag to the proxy\'s tag on tcp:5432', () => {
       const input = validInput();
       const tuist = input.policies.find((p) => p.tailnet.name === 'tuist')!;
-      tuist.document.grants = tuist.document.grants.filter((g) => !(g.src.includes('tag:tuist-macmini-canary') && g.ip.includes('tcp:5432')));
+      // Only the pooler's port: the receivers' ports (path.vm-endpoints) stay granted.
+      for (const g of tuist.document.grants) if (g.src.includes('tag:tuist-macmini-canary')) g.ip = g.ip.filter((spec) => spec !== 'tcp:5432');
       const run = runChecks(input);
       const failure = expectOnlyFailure(run, 'path.policy-grant', 'canary');
       expect(failure.message).toMatch(/In tailnet "tuist", no grant lets tag:tuist-macmini-canary reach the proxy's tag tag:tuist-k8s-canary on tcp:5432/);
@@ -99,7 +103,7 @@ describe('path proof', () => {
     test('fails when the grant opens another port than the pooler\'s', () => {
       const input = validInput();
       const grant = input.policies[0]!.document.grants.find((g) => g.src.includes('tag:tuist-macmini-staging') && g.ip.includes('tcp:5432'))!;
-      grant.ip = ['tcp:6432'];
+      grant.ip = grant.ip.map((spec) => (spec === 'tcp:5432' ? 'tcp:6432' : spec));
       expectOnlyFailure(runChecks(input), 'path.policy-grant', 'staging');
     });
 
@@ -188,7 +192,9 @@ describe('path proof', () => {
   describe('path.environment-isolation', () => {
     test('fails when canary\'s VM pins production\'s proxies', () => {
       const run = runBroken('canary', (objects) => { env(xcresult(objects), 'TAILSCALE_PEER_TAGS').value = 'tag:tuist-k8s-production'; });
-      const failure = expectOnlyFailure(run, 'path.environment-isolation', 'canary');
+      // The VM no longer resolves its own receivers either.
+      expect(run.results.filter((r) => r.status === 'fail').map((r) => r.check)).toEqual(['path.vm-endpoints', 'path.vm-secret-endpoints', 'path.environment-isolation']);
+      const failure = resultOf(run, 'path.environment-isolation', 'canary');
       expect(failure.message).toMatch(/Deployment tuist-tuist-xcresult-processor, .*references tag "tag:tuist-k8s-production" of environment "production"/);
     });
 
