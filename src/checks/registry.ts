@@ -14,6 +14,7 @@ import { exemptionReasons, linuxHardening } from './policy/linux-hardening';
 import { explicitNamespace } from './policy/namespaces';
 import { resourceBounds } from './policy/resources';
 import { selectorLabels } from './policy/selectors';
+import { drainAllowed, pgbouncerClients, pgbouncerServerConnections, vmHosts, vmRollout } from './scheduling/capacity';
 import { customResourceSchemas } from './schema/custom-resources';
 import type { Check, PathInput } from './types';
 
@@ -51,4 +52,13 @@ export const REFUSAL_CHECKS: readonly Check[] = [
   exemptionReasons,
 ];
 
-export const CHECKS: readonly Check[] = [...PATH_CHECKS, ...REFUSAL_CHECKS];
+/** Whether what is rendered can run where it lands: hosts, rollouts, drains, PgBouncer's limits. */
+export const SCHEDULING_CHECKS: readonly Check[] = [
+  vmHosts,
+  vmRollout,
+  drainAllowed,
+  pgbouncerClients,
+  pgbouncerServerConnections,
+];
+
+export const CHECKS: readonly Check[] = [...PATH_CHECKS, ...SCHEDULING_CHECKS, ...REFUSAL_CHECKS];

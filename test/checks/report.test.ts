@@ -41,7 +41,7 @@ describe('check report', () => {
 
   test('check ids are unique and categorised', () => {
     expect(new Set(CHECKS.map((c) => c.id)).size).toBe(CHECKS.length);
-    for (const check of CHECKS) expect(check.id).toMatch(/^(path|admission|schema|policy)\.[a-z-]+$/);
+    for (const check of CHECKS) expect(check.id).toMatch(/^(path|scheduling|admission|schema|policy)\.[a-z-]+$/);
     expect(() => runChecks(validInput(), [CHECKS[0]!, CHECKS[0]!])).toThrow(/Two checks share the id "path.database-url-key"/);
   });
 });

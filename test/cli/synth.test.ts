@@ -46,7 +46,7 @@ describe('synth command', () => {
   });
 
   test('synthesizes a configuration variant without touching other environments', () => {
-    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; });
+    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; d.xcresultProcessor.fleet.hosts = 3; });
     const { ctx } = context([env]);
     expect(main(['--out', dir, '-q'], ctx)).toBe(0);
     // Only staging's files, plus the policy of the one tailnet staging is on.
