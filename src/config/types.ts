@@ -76,8 +76,9 @@ export interface DatabaseConfig {
   readonly maxConnections: number;
   /**
    * Connections the poolers must leave free: `superuser_reserved_connections` (PostgreSQL's
-   * default 3, which CNPG keeps) plus CNPG's own streaming replication and instance manager
-   * (`max_wal_senders`, CNPG's default 10). Other direct clients of the Cluster (the web
+   * default 3) plus a margin of 10 for CNPG's instance manager, its metrics exporter and the
+   * operator's own sessions (a margin, not a measured figure; WAL senders do not count against
+   * `max_connections` since PostgreSQL 12). Other direct clients of the Cluster (the web
    * server) come on top and are the Cluster owner's to budget.
    */
   readonly reservedConnections: number;
