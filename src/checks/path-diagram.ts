@@ -4,6 +4,7 @@
  * result of the check that proves it, and the checks' own words below. Drawn from the
  * rendered objects, like the checks; `npm run synth` writes it only when every check passes.
  */
+import { ENV_VARS } from '../config/env-vars';
 import { POOLER_SERVICE_PORT, objectNames } from '../config/names';
 import { generatedHeader } from '../synth/render';
 import { field } from './manifest/objects';
@@ -29,8 +30,8 @@ function diagram({ environment, objects }: CheckedEnvironment, results: readonly
   const mark = (check: string): string => MARKS[results.find((r) => r.check === check)?.status ?? 'skip'];
   const pooler = poolerOf(environment, objects);
   const found = typeof pooler === 'string' ? undefined : pooler;
-  const url = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, 'DATABASE_URL');
-  const credential = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, 'TAILSCALE_AUTH_KEY');
+  const url = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, ENV_VARS.databaseUrl);
+  const credential = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, ENV_VARS.tailscaleAuthKey);
   const ref = (source: typeof url): string[] => (isBroken(source) ? ['(no Secret reference)'] : [`Secret ${source.ref.name}`, `key ${source.ref.key}`]);
   const instances = found === undefined ? '?' : String(field(found.object, 'spec', 'instances') ?? '?');
   const poolMode = found === undefined ? '?' : String(field(found.object, 'spec', 'pgbouncer', 'poolMode') ?? '?');

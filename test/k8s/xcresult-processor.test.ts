@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ENV_VARS } from '../../src/config/env-vars';
 import { objectNames, vmPeerTags } from '../../src/config/names';
 import { containerEnv, findObject, production, staging, synth, variant } from '../fixtures';
 
@@ -86,5 +89,14 @@ describe('XcresultProcessor', () => {
     const digest = `sha256:${'b'.repeat(64)}`;
     const env = variant(production, (d) => { d.xcresultProcessor.image.tag = digest; });
     expect(findObject(synth(env), 'Deployment', 'tuist-tuist-xcresult-processor').spec.template.spec.containers[0].image).toBe(`${production.xcresultProcessor.image.repository}@${digest}`);
+  });
+
+  test('sets the tailnet variables by the names the VM\'s boot script reads', () => {
+    const script = fs.readFileSync(path.join(__dirname, '..', '..', 'vm', 'tailscale-up.sh'), 'utf8');
+    const set = Object.keys(containerEnv(deployment));
+    for (const name of [ENV_VARS.tailscaleAuthKey, ENV_VARS.tailscaleTags, ENV_VARS.tailscaleHostname, ENV_VARS.tailscalePeerTags]) {
+      expect(set).toContain(name);
+      expect(script).toContain(`\${${name}`);
+    }
   });
 });

@@ -3,6 +3,7 @@
  * in that key leads. The URL is rendered from the ExternalSecret's template and parsed, and the
  * host is compared with what the Pooler object says (its tailnet hostname, or its Service).
  */
+import { ENV_VARS } from '../../config/env-vars';
 import { POOLER_SERVICE_PORT, objectNames } from '../../config/names';
 import type { KubeObject } from '../../synth/manifests';
 import { type EnvironmentCheckContext, type Outcome, environmentCheck, fail, failWith, pass, skip } from '../environment-check';
@@ -13,7 +14,7 @@ import { describeObject } from '../manifest/objects';
 import { poolerOf } from '../manifest/pooler';
 import { type Broken, type EnvSecretRef, envSecretRef, isBroken, producerOf } from '../manifest/secret-reference';
 
-const DATABASE_URL = 'DATABASE_URL';
+const DATABASE_URL = ENV_VARS.databaseUrl;
 
 interface FollowedUrl {
   readonly source: EnvSecretRef;

@@ -1,6 +1,6 @@
 /**
- * No object of one environment references another environment's tag, tailnet hostname,
- * namespace or vault item (the reference deployment's canary proxy carried production's tag).
+ * No object of one environment references another environment's tag, tailnet hostname
+ * or namespace (the reference deployment's canary proxy carried production's tag).
  * Ownership comes from the configuration; references are searched in every string of the
  * rendered objects, property names included.
  *

@@ -2,6 +2,7 @@
  * The VM's side of the tailnet hop: the credential it joins with carries the environment's VM
  * tag, and TAILSCALE_AUTH_KEY reads the Secret that credential is delivered to.
  */
+import { ENV_VARS } from '../../config/env-vars';
 import { VM_CREDENTIAL_KEY, objectNames, vmCredentialTags } from '../../config/names';
 import { assumed, environmentCheck, fail, failWith, pass } from '../environment-check';
 import type { PathInput } from '../types';
@@ -9,9 +10,9 @@ import { producersOf } from '../manifest/external-secret';
 import { deploymentContainer, envVar, field } from '../manifest/objects';
 import { envSecretRef, isBroken, producerOf } from '../manifest/secret-reference';
 
-const AUTH_KEY_ENV = 'TAILSCALE_AUTH_KEY';
+const AUTH_KEY_ENV = ENV_VARS.tailscaleAuthKey;
 /** What an OAuth-client VM asks its key to be tagged with (vm/tailscale-up.sh). */
-const TAGS_ENV = 'TAILSCALE_TAGS';
+const TAGS_ENV = ENV_VARS.tailscaleTags;
 
 export const vmCredentialTagsCheck = environmentCheck<PathInput>(
   'path.vm-credential-tags',
