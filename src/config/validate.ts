@@ -10,6 +10,7 @@ import {
 } from './syntax';
 import type { TailnetConfig } from './tailnets';
 import { validateRuntime } from './validate-runtime';
+import { validateWorkloads } from './validate-workloads';
 import type { EnvironmentConfig, ImageRef, RemoteRef, Resources } from './types';
 
 export interface ConfigProblem {
@@ -151,6 +152,7 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   }
 
   validateRuntime(env, (path, message) => c.add(path, message));
+  validateWorkloads(env, (path, message) => c.add(path, message));
 
   env.policy.extraClusterPorts.forEach((port, i) => {
     if (!/^(tcp|udp):\d{1,5}(-\d{1,5})?$/.test(port)) {

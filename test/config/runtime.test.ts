@@ -47,3 +47,23 @@ describe('runtime environment validation', () => {
       .toEqual([expect.stringMatching(/telemetry\.X\.receiver: "kafka" is not a receiver of the cluster/)]);
   });
 });
+
+describe('workload and database facts validation', () => {
+  test('fails when the Cluster\'s connection limits are not counts, or the reserve takes them all', () => {
+    expect(problems((d) => { d.database.maxConnections = 0; })).toEqual([expect.stringMatching(/^staging database\.maxConnections: 0 must be the Cluster's max_connections/)]);
+    expect(problems((d) => { d.database.reservedConnections = d.database.maxConnections; }))
+      .toEqual([expect.stringMatching(/database\.reservedConnections: \d+ leaves none of max_connections \d+ to the poolers/)]);
+  });
+
+  test('fails when the processor rollout can never replace a Pod', () => {
+    expect(problems((d) => { d.processor.rollout = { maxSurge: 0, maxUnavailable: 0 }; })).toEqual([expect.stringMatching(/processor\.rollout: maxSurge and maxUnavailable are both 0/)]);
+    expect(problems((d) => { (d.processor.rollout as any).maxSurge = -1; })).toEqual([expect.stringMatching(/processor\.rollout: .* whole numbers of at least 0/)]);
+  });
+
+  test('fails on a bad spread, node label, grace period or /tmp size', () => {
+    expect(problems((d) => { (d.processor.scheduling as any).hostnameSpread = 'Sometimes'; })).toEqual([expect.stringMatching(/hostnameSpread: "Sometimes" is not "ScheduleAnyway" or "DoNotSchedule"/)]);
+    expect(problems((d) => { d.processor.scheduling.nodeSelector = { 'pool name': 'x' }; })).toEqual([expect.stringMatching(/processor\.scheduling\.nodeSelector\.pool name: "pool name": "x" is not a node label/)]);
+    expect(problems((d) => { d.xcresultProcessor.terminationGracePeriodSeconds = 1.5; })).toEqual([expect.stringMatching(/xcresultProcessor\.terminationGracePeriodSeconds: 1.5 must be a whole number of seconds/)]);
+    expect(problems((d) => { d.processor.tmpSizeLimit = 'lots'; })).toEqual([expect.stringMatching(/processor\.tmpSizeLimit: "lots" is not a quantity/)]);
+  });
+});
