@@ -1,5 +1,5 @@
 /**
- * Validation of the workload and database facts issue 12 added to the model: rollouts,
+ * Validation of the workload and database facts of the model: rollouts,
  * scheduling, grace periods, the `/tmp` size, and the Cluster's connection limits. Whether
  * they fit together (hosts, drains, PgBouncer) is the scheduling proof's (src/checks/scheduling).
  */
