@@ -34,6 +34,8 @@ describe('path.vm-endpoints (everything a VM dials is a pinned, granted tailnet 
     const variable = variableFor('loki');
     const run = runBroken('staging', (objects) => { env(xcresult(objects), variable).value = `http://${NAMES.pooler}:5432`; });
     expect(expectOnlyFailure(run, 'path.vm-endpoints', 'staging').message).toContain(`${variable} points at ${NAMES.pooler}:5432, a cluster-local address`);
+    const direct = runBroken('staging', (objects) => { env(xcresult(objects), variable).value = `postgres://${NAMES.databaseCluster}-rw:5432/tuist`; });
+    expect(expectOnlyFailure(direct, 'path.vm-endpoints', 'staging').message).toContain(`${NAMES.databaseCluster}-rw:5432, a cluster-local address`);
   });
 
   test('fails when the policy does not grant the port, naming the port and the variable', () => {

@@ -47,9 +47,16 @@ export function tailnetPeers(environment: EnvironmentConfig, objects: readonly K
   return [...poolerPeer, ...tailnetReceivers(environment).map((r) => ({ hostname: r.hostname, tags: r.tags, what: `the ${r.what} proxy` }))];
 }
 
-/** In-cluster Service names rendered here (a bare one resolves only on the pod network). */
-function serviceNames(objects: readonly KubeObject[]): Set<string> {
-  return new Set([...objectsOfKind(objects, 'Pooler'), ...objectsOfKind(objects, 'Service')].map((o) => o.metadata.name));
+/**
+ * In-cluster Service names (a bare one resolves only on the pod network): the ones rendered
+ * here, and the Services CNPG creates for the Cluster (`-rw`, `-ro`, `-r`).
+ */
+function serviceNames(environment: EnvironmentConfig, objects: readonly KubeObject[]): Set<string> {
+  const cluster = objectNames(environment).databaseCluster;
+  return new Set([
+    ...[...objectsOfKind(objects, 'Pooler'), ...objectsOfKind(objects, 'Service')].map((o) => o.metadata.name),
+    ...['rw', 'ro', 'r'].map((suffix) => `${cluster}-${suffix}`),
+  ]);
 }
 
 /** The endpoints the VM's env declares in Secrets the cluster provides (config `secret-endpoint`). */
@@ -74,7 +81,7 @@ export function proveVmEndpoints({ environment, objects, input }: Context): Endp
   const joins = envVar(container, ENV_VARS.tailscaleAuthKey) !== undefined;
   const pinnedTags = (envVar(container, ENV_VARS.tailscalePeerTags)?.value ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
   const peers = tailnetPeers(environment, objects);
-  const services = serviceNames(objects);
+  const services = serviceNames(environment, objects);
   const policy = input.policies.find((p) => p.tailnet.name === environment.tailnet.tailnet);
   const where = (e: Endpoint): string => `Deployment ${deploymentName}: ${e.variable} points at ${e.host}:${e.port}`;
 
