@@ -79,7 +79,7 @@ export class LinuxProcessor extends Construct {
                 ...(runtime.groups.objectStorage ?? []),
                 ...(runtime.groups.telemetry ?? []),
               ],
-              envFrom: runtimeEnvFrom(env, config.runtime),
+              ...(config.runtime.envFrom.length > 0 && { envFrom: runtimeEnvFrom(env, config.runtime) }),
               resources: resourceRequirements(config.resources),
               securityContext: {
                 allowPrivilegeEscalation: false,

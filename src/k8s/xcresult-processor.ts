@@ -118,7 +118,7 @@ export class XcresultProcessor extends Construct {
                 ...(runtime.groups.clickhouse ?? []),
                 ...(runtime.groups.telemetry ?? []),
               ],
-              envFrom: runtimeEnvFrom(env, config.runtime),
+              ...(config.runtime.envFrom.length > 0 && { envFrom: runtimeEnvFrom(env, config.runtime) }),
               resources: resourceRequirements(config.resources),
             }],
           },
