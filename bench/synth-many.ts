@@ -29,7 +29,7 @@ export function generatedModel(count: number): { environments: EnvironmentConfig
       pooler: { ...staging.pooler, tailnetExposure: { enabled: true, hostname: `tuist-pg-pooler-${name}`, tags: [clusterTag] } },
       processorSecrets: { ...staging.processorSecrets, databasePassword: { ...staging.processorSecrets.databasePassword, key: `tuist-${name}-postgres` } },
       processor: { ...staging.processor, image: { ...staging.processor.image, tag: `1.0.${i}` } },
-      xcresultProcessor: { ...staging.xcresultProcessor, image: { ...staging.xcresultProcessor.image, tag: `1.0.${i}` }, fleet: name },
+      xcresultProcessor: { ...staging.xcresultProcessor, image: { ...staging.xcresultProcessor.image, tag: `1.0.${i}` } },
     });
   }
   return { environments, tailnets };

@@ -8,7 +8,7 @@ import type { Build } from '../synth/build';
 import { loadCrdCatalog } from './schema/crd-catalog';
 import { DERIVED_CRDS_DIR } from './schema/derive-crds';
 import { customResourceKinds } from './schema/custom-resources';
-import { REFUSAL_CHECKS } from './registry';
+import { REFUSAL_CHECKS, SCHEDULING_CHECKS } from './registry';
 import { type CheckRun, combineRuns, runCheckList } from './run';
 
 /**
@@ -53,7 +53,7 @@ export function runGate(result: Build, options: GateOptions): CheckRun {
   const objects = result.environments.flatMap((e) => e.objects);
   const crds = loadCrdCatalog(crdsDir, customResourceKinds(objects), { cacheDir: options.cacheDir });
   const input = { model: result.model, environments: result.environments, policies: result.tailnets, crds, requireSchemas: options.requireSchemas };
-  return combineRuns(result.pathProof, runCheckList(input, REFUSAL_CHECKS));
+  return combineRuns(result.pathProof, runCheckList(input, [...SCHEDULING_CHECKS, ...REFUSAL_CHECKS]));
 }
 
 /** The loud line printed when the schema check was skipped. */

@@ -4,11 +4,13 @@
  * result of the check that proves it, and the checks' own words below. Drawn from the
  * rendered objects, like the checks; `npm run synth` writes it only when every check passes.
  */
-import { OBJECT_NAMES, POOLER_SERVICE_PORT } from '../config/names';
+import { ENV_VARS } from '../config/env-vars';
+import { POOLER_SERVICE_PORT, objectNames } from '../config/names';
 import { generatedHeader } from '../synth/render';
 import { field } from './manifest/objects';
 import { poolerOf } from './manifest/pooler';
 import { envSecretRef, isBroken } from './manifest/secret-reference';
+import { proveVmEndpoints } from './path/vm-endpoints';
 import { PATH_CHECKS } from './registry';
 import { type CheckRun, runCheckList } from './run';
 import type { CheckResult, CheckStatus, CheckedEnvironment, PathInput } from './types';
@@ -24,27 +26,37 @@ const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✓', fail: '✗ F
 const label = (...lines: string[]): string => `"${lines.map((l) => l.replace(/"/g, '#quot;')).join('<br/>')}"`;
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-function diagram({ environment, objects }: CheckedEnvironment, results: readonly CheckResult[]): string {
+function diagram({ environment, objects }: CheckedEnvironment, results: readonly CheckResult[], input: PathInput): string {
   const mark = (check: string): string => MARKS[results.find((r) => r.check === check)?.status ?? 'skip'];
   const pooler = poolerOf(environment, objects);
   const found = typeof pooler === 'string' ? undefined : pooler;
-  const url = envSecretRef(objects, OBJECT_NAMES.xcresultProcessorDeployment, 'DATABASE_URL');
-  const credential = envSecretRef(objects, OBJECT_NAMES.xcresultProcessorDeployment, 'TAILSCALE_AUTH_KEY');
+  const url = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, ENV_VARS.databaseUrl);
+  const credential = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, ENV_VARS.tailscaleAuthKey);
   const ref = (source: typeof url): string[] => (isBroken(source) ? ['(no Secret reference)'] : [`Secret ${source.ref.name}`, `key ${source.ref.key}`]);
   const instances = found === undefined ? '?' : String(field(found.object, 'spec', 'instances') ?? '?');
   const poolMode = found === undefined ? '?' : String(field(found.object, 'spec', 'pgbouncer', 'poolMode') ?? '?');
   const type = found === undefined ? '?' : String(field(found.object, 'spec', 'type') ?? '?');
+  // The VM's other endpoints (the database's goes to the proxy above), each with its own proof.
+  const proofs = proveVmEndpoints({ environment, objects, input });
+  const receivers = (typeof proofs === 'string' ? [] : proofs).filter((p) => p.peer === undefined || p.peer.hostname !== found?.hostname);
+  const receiverLines = receivers.flatMap((p, i) => {
+    const status = p.problem !== undefined ? MARKS.fail : p.declared ? MARKS.assumed : MARKS.pass;
+    return [
+      `  receiver${i}[${label(p.peer?.what ?? 'unknown peer', `${p.endpoint.host}:${p.endpoint.port}`, (p.peer?.tags ?? []).join(',') || '(no tags)')}]`,
+      `  vm ==>|${label(`${p.endpoint.variable} ${status}`, `grant tcp:${p.endpoint.port}`)}| receiver${i}`,
+    ];
+  });
   return [
     '```mermaid',
     'flowchart LR',
     `  credential[${label(...ref(credential))}]`,
     `  secret[${label(...ref(url))}]`,
-    `  vm[${label(`xcresult VM (Deployment ${OBJECT_NAMES.xcresultProcessorDeployment})`, environment.tailnet.vmTag)}]`,
+    `  vm[${label(`xcresult VM (Deployment ${objectNames(environment).xcresultProcessorDeployment})`, environment.tailnet.vmTag)}]`,
     `  proxy[${label('tailnet proxy', found?.hostname ?? '(no hostname)', (found?.tags ?? []).join(',') || '(no tags)')}]`,
     `  service[${label(`Service ${found?.name ?? '?'}`, `${found?.namespace ?? '?'}, port ${POOLER_SERVICE_PORT}`)}]`,
     `  pooler[${label(`Pooler ${found?.name ?? '?'}`, `PgBouncer ×${instances}, ${poolMode}`)}]`,
     `  cluster[${label(`Cluster ${found?.clusterName ?? '?'}`)}]`,
-    `  linux[${label(`Linux processor (Deployment ${OBJECT_NAMES.processorDeployment})`, 'pod network')}]`,
+    `  linux[${label(`Linux processor (Deployment ${objectNames(environment).processorDeployment})`, 'pod network')}]`,
     `  credential -->|${label(`TAILSCALE_AUTH_KEY ${mark('path.tailscale-auth-key')}`, `tagged ${environment.tailnet.vmTag} ${mark('path.vm-credential-tags')}`)}| vm`,
     `  secret -->|${label(`DATABASE_URL ${mark('path.database-url-key')}`)}| vm`,
     `  vm ==>|${label(`URL host and port ${mark('path.database-url-host')}`, `grant tcp:${POOLER_SERVICE_PORT} ${mark('path.policy-grant')}`)}| proxy`,
@@ -52,19 +64,20 @@ function diagram({ environment, objects }: CheckedEnvironment, results: readonly
     `  linux -->|${label(`in-cluster URL ${mark('path.linux-database-url')}`)}| service`,
     '  service --> pooler',
     `  pooler -->|${label(`type ${type}`)}| cluster`,
+    ...receiverLines,
     '```',
   ].join('\n');
 }
 
-function document(env: CheckedEnvironment, results: readonly CheckResult[]): string {
+function document(env: CheckedEnvironment, results: readonly CheckResult[], input: PathInput): string {
   const name = env.environment.name;
   return [
     generatedHeader(`src/config/environments/${name}.ts`, '<!--').replace(/\n$/, ' -->\n'),
-    `# ${name}: the path from the VMs to the database`,
+    `# ${name}: the paths from the VMs to the database and the cluster's receivers`,
     '',
     `Each edge is marked with the result of the check that proves it (✓ proven, ~ assumed outside this repository); \`npm run check\` runs them.`,
     '',
-    diagram(env, results),
+    diagram(env, results, input),
     '',
     '| check | result | what it found |',
     '| --- | --- | --- |',
@@ -81,6 +94,6 @@ export function renderPathDiagrams(input: PathInput, pathProof: CheckRun = runCh
   const { results } = pathProof;
   return new Map(input.environments.map((env) => [
     pathDiagramFile(env.environment.name),
-    document(env, results.filter((r) => r.environment === env.environment.name)),
+    document(env, results.filter((r) => r.environment === env.environment.name), input),
   ]));
 }

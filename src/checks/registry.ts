@@ -8,6 +8,7 @@ import { environmentIsolation } from './path/environment-isolation';
 import { policyGrant } from './path/policy-grant';
 import { poolerExposure } from './path/pooler-exposure';
 import { tailscaleAuthKey, vmCredentialTagsCheck } from './path/vm-credential';
+import { vmEndpoints, vmSecretEndpoints } from './path/vm-endpoints';
 import { duplicateEnv, secretLiterals } from './policy/env-vars';
 import { imageTags } from './policy/images';
 import { exemptionReasons, linuxHardening } from './policy/linux-hardening';
@@ -16,6 +17,7 @@ import { resourceBounds } from './policy/resources';
 import { selectorLabels } from './policy/selectors';
 import { celRules, formats } from './schema/cel-check';
 import { coreObjectSchemas } from './schema/core-objects';
+import { drainAllowed, pgbouncerClients, pgbouncerServerConnections, vmHosts, vmRollout } from './scheduling/capacity';
 import { customResourceSchemas } from './schema/custom-resources';
 import type { Check, PathInput } from './types';
 
@@ -27,6 +29,8 @@ export const PATH_CHECKS: readonly Check<PathInput>[] = [
   policyGrant,
   vmCredentialTagsCheck,
   tailscaleAuthKey,
+  vmEndpoints,
+  vmSecretEndpoints,
   linuxDatabaseUrl,
   environmentIsolation,
 ];
@@ -59,4 +63,13 @@ export const REFUSAL_CHECKS: readonly Check[] = [
   exemptionReasons,
 ];
 
-export const CHECKS: readonly Check[] = [...PATH_CHECKS, ...REFUSAL_CHECKS];
+/** Whether what is rendered can run where it lands: hosts, rollouts, drains, PgBouncer's limits. */
+export const SCHEDULING_CHECKS: readonly Check[] = [
+  vmHosts,
+  vmRollout,
+  drainAllowed,
+  pgbouncerClients,
+  pgbouncerServerConnections,
+];
+
+export const CHECKS: readonly Check[] = [...PATH_CHECKS, ...SCHEDULING_CHECKS, ...REFUSAL_CHECKS];

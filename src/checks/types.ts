@@ -48,7 +48,7 @@ export interface CheckInput extends PathInput {
 }
 
 export interface Check<I extends PathInput = CheckInput> {
-  /** `<category>.<name>`; categories: path, admission, schema, policy. */
+  /** `<category>.<name>`; categories: path, scheduling, admission, schema, policy. */
   readonly id: string;
   /** One line: what the check proves. */
   readonly title: string;

@@ -1,9 +1,12 @@
 /**
  * Every name derived from an environment, in one place. Constructs, checks, the policy and
- * the Pulumi program call these; none of them spells a derived name itself.
+ * the Pulumi program call these; none of them spells a derived name itself. Object names
+ * follow the Helm chart's (`infra/helm/tuist/templates/_helpers.tpl` @01546e6e in
+ * tuist/tuist), so our objects are the release's objects, adopted (docs/runbooks/helm-takeover.md).
  */
 import { POOLER_SERVICE_PORT } from './cnpg';
-import type { DatabaseUrlKey, EnvironmentConfig } from './types';
+import { tailnetReceivers } from './receivers';
+import type { ClusterSecretId, DatabaseUrlKey, EnvironmentConfig } from './types';
 
 /** `app.kubernetes.io/part-of` of everything we render. */
 export const PART_OF = 'tuist';
@@ -32,17 +35,63 @@ export const COMPONENTS = {
 } as const;
 export type Component = (typeof COMPONENTS)[keyof typeof COMPONENTS];
 
-/** Object names inside an environment's namespace (namespaces keep environments apart). */
-export const OBJECT_NAMES = {
-  processorSecret: 'tuist-processor-database',
-  vmCredentialSecret: 'tuist-macos-fleet-tailscale',
-  processorDeployment: 'tuist-processor',
-  xcresultProcessorDeployment: 'tuist-xcresult-processor',
-} as const;
+/** The names of an environment's objects (and of the objects ours point at), all from the release's fullname. */
+export interface ObjectNames {
+  /** The CNPG `Cluster` the pooler fronts (not ours; Services `-rw`/`-ro`). */
+  readonly databaseCluster: string;
+  /** The Pooler, and the Service CNPG creates for it (never the Cluster's name). */
+  readonly pooler: string;
+  /** The processor ExternalSecret and the Secret it writes (both database URLs). */
+  readonly processorSecret: string;
+  /** The macOS fleet's tailnet credential: ExternalSecret (or Pulumi) and its Secret. */
+  readonly vmCredentialSecret: string;
+  readonly processorDeployment: string;
+  readonly xcresultProcessorDeployment: string;
+  /** The Mac mini fleet: the `tuist.dev/fleet` node label tart-kubelet registers. */
+  readonly fleet: string;
+}
+
+export function objectNames(env: EnvironmentConfig): ObjectNames {
+  const prefix = env.release.fullname;
+  return {
+    databaseCluster: `${prefix}-pg`,
+    pooler: `${prefix}-pg-pooler-rw`,
+    processorSecret: `${prefix}-processor-external-secrets`,
+    vmCredentialSecret: `${prefix}-capi-scaleway-applesilicon-tailscale`,
+    processorDeployment: `${prefix}-processor`,
+    xcresultProcessorDeployment: `${prefix}-xcresult-processor`,
+    fleet: `${prefix}-macos-fleet`,
+  };
+}
+
+/**
+ * The Secrets the cluster provides, which the processes read but this project does not render
+ * (README, "What the cluster must provide"). The server config and ClickHouse names are the
+ * chart's (REFERENCE.md); UNCONFIRMED: the server secrets' and object storage's.
+ */
+const CLUSTER_SECRET_SUFFIXES: Readonly<Record<ClusterSecretId, string>> = {
+  serverConfig: 'server-config-external-secrets',
+  serverSecrets: 'server-external-secrets',
+  objectStorage: 'object-storage-external-secrets',
+  clickhouse: 'clickhouse-credentials',
+};
+
+export function clusterSecretName(env: EnvironmentConfig, id: ClusterSecretId): string {
+  return `${env.release.fullname}-${CLUSTER_SECRET_SUFFIXES[id]}`;
+}
+
+/**
+ * The tags of every tailnet peer the VMs dial (the pooler's proxy and the receivers' proxies):
+ * what the VM pins into /etc/hosts (`TAILSCALE_PEER_TAGS`).
+ */
+export function vmPeerTags(env: EnvironmentConfig): string[] {
+  const pooler = env.pooler.tailnetExposure.enabled ? env.pooler.tailnetExposure.tags : [];
+  return [...new Set([...pooler, ...tailnetReceivers(env).flatMap((r) => r.tags)])];
+}
 
 /** In-cluster DNS name of the Service CNPG creates for the pooler. */
 export function poolerServiceHost(env: EnvironmentConfig): string {
-  return `${env.pooler.name}.${env.namespace}.svc`;
+  return `${objectNames(env).pooler}.${env.namespace}.svc`;
 }
 
 export { POOLER_SERVICE_PORT };
@@ -90,18 +139,19 @@ export type IdentifierKind = 'tag' | 'tailnet hostname' | 'namespace' | 'vault i
 /**
  * Every identifier an environment owns, by what it is: the identifiers no other environment's
  * objects or resources may carry (the reference deployment's canary proxy carried production's tag).
+ * Vault items are not among them: each environment has its own vault behind the same store
+ * name, so the items are named alike everywhere (REFERENCE.md, "Secrets").
  */
 export function environmentIdentifiers(env: EnvironmentConfig): ReadonlyMap<string, IdentifierKind> {
   const owned = new Map<string, IdentifierKind>();
-  const { tailnet, pooler, vmCredential, processorSecrets } = env;
+  const { tailnet, pooler } = env;
   for (const tag of [tailnet.operatorTag, tailnet.clusterTag, tailnet.vmTag, ...vmCredentialTags(env)]) owned.set(tag, 'tag');
   if (pooler.tailnetExposure.enabled) {
     for (const tag of pooler.tailnetExposure.tags) owned.set(tag, 'tag');
     owned.set(pooler.tailnetExposure.hostname, 'tailnet hostname');
   }
+  for (const receiver of tailnetReceivers(env)) owned.set(receiver.hostname, 'tailnet hostname');
   owned.set(env.namespace, 'namespace');
-  owned.set(processorSecrets.databasePassword.key, 'vault item');
-  if (vmCredential.delivery === 'external-secret') owned.set(vmCredential.remoteRef.key, 'vault item');
   owned.set(env.name, 'environment name');
   return owned;
 }

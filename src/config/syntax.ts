@@ -18,10 +18,10 @@ export function isTailscaleTag(value: unknown): value is string {
 }
 export const TAILSCALE_TAG_RULE = '"tag:" followed by a letter and then letters, digits or "-" (no spaces)';
 
-/** Image tags that move: never deployable anywhere. */
-export const FLOATING_TAGS: ReadonlySet<string> = new Set(['', 'latest', 'main', 'master', 'stable', 'edge', 'nightly', 'dev', 'head']);
-export function isFloatingTag(tag: string): boolean {
-  return FLOATING_TAGS.has(tag.trim().toLowerCase());
+/** A CI build tag: `sha-` and the commit's hex (tuist/tuist's workflows push `sha-<12 hex>`); immutable. */
+const CI_BUILD_TAG = /^sha-[0-9a-f]{7,40}$/;
+export function isCiBuildTag(tag: string): boolean {
+  return CI_BUILD_TAG.test(tag);
 }
 
 /** Semantic version, optionally `v`-prefixed (semver.org, 2.0.0). */
@@ -32,6 +32,20 @@ export function isSemver(tag: string): boolean {
 export function isDigest(tag: string): boolean {
   return /^sha256:[a-f0-9]{64}$/.test(tag);
 }
+
+/**
+ * A tag that names one build for good: a CI build tag, a semver release or a digest. Every
+ * other tag (`latest`, `main`, `stable`, a branch name, a bare hex that may be a branch) can
+ * move under the same name, so it is refused in every environment.
+ */
+export function isPinnedTag(tag: string): boolean {
+  return isCiBuildTag(tag) || isSemver(tag) || isDigest(tag);
+}
+/** A tag that can move: anything not pinned. */
+export function isFloatingTag(tag: string): boolean {
+  return !isPinnedTag(tag);
+}
+export const PINNED_TAG_RULE = 'a CI build tag "sha-<7 to 40 lowercase hex>", a semver release such as "0.12.3", or an "sha256:<64 hex>" digest';
 
 /** OCI distribution spec tag: a word character, then up to 127 of `[A-Za-z0-9._-]`. */
 const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;

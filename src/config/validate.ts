@@ -3,13 +3,15 @@
  * where, the value, what is allowed, the fix) so one run shows everything to mend.
  */
 import { PGBOUNCER_ALLOWED_PARAMETERS } from './cnpg';
-import { DATABASE_URL_KEYS } from './names';
+import { DATABASE_URL_KEYS, objectNames } from './names';
 import {
-  DNS_LABEL_RULE, IMAGE_TAG_RULE, TAILSCALE_TAG_RULE, isDigest, isDnsLabel, isFloatingTag, isImageTagSyntax, isSemver,
+  DNS_LABEL_RULE, IMAGE_TAG_RULE, PINNED_TAG_RULE, TAILSCALE_TAG_RULE, isDnsLabel, isImageTagSyntax, isPinnedTag,
   isTailscaleTag, parseQuantity,
 } from './syntax';
 import type { TailnetConfig } from './tailnets';
-import type { EnvironmentConfig, ImageRef, RemoteRef, Resources, Stage } from './types';
+import { validateRuntime } from './validate-runtime';
+import { validateWorkloads } from './validate-workloads';
+import type { EnvironmentConfig, ImageRef, RemoteRef, Resources } from './types';
 
 export interface ConfigProblem {
   readonly environment: string;
@@ -22,8 +24,6 @@ export function formatProblem(problem: ConfigProblem): string {
   return `environment "${problem.environment}", ${problem.path}: ${problem.message}`;
 }
 
-/** Stages whose images must be pinned to a release (semver) or an immutable digest. */
-const RELEASE_STAGES: ReadonlySet<Stage> = new Set(['canary', 'production']);
 /** Minimum PgBouncer instances in production: one pod is a single point of failure. */
 export const PRODUCTION_MIN_POOLER_INSTANCES = 2;
 /** Longest auth-key lifetime Tailscale allows. */
@@ -62,15 +62,19 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
     c.add('tailnet', `operatorTag, clusterTag and vmTag must be three different tags; got ${show([tailnet.operatorTag, tailnet.clusterTag, tailnet.vmTag])}.`);
   }
 
+  // Names: every object name derives from the release's fullname (names.ts).
+  if (!isDnsLabel(env.release?.fullname)) {
+    c.add('release.fullname', `${show(env.release?.fullname)} is not ${DNS_LABEL_RULE}; it is the Helm release's fullname every object name starts with.`);
+  } else {
+    for (const [what, name] of Object.entries(objectNames(env))) {
+      if (!isDnsLabel(name)) c.add('release.fullname', `${show(env.release.fullname)} makes the ${what} name ${show(name)}, which is not ${DNS_LABEL_RULE}. Fix: shorten the fullname.`);
+    }
+  }
+
   // Database and pooler.
-  checkName(c, 'database.clusterName', env.database.clusterName);
   if (!/^[a-z_][a-z0-9_]*$/.test(env.database.name)) c.add('database.name', `${show(env.database.name)} is not a plain PostgreSQL identifier (lowercase letters, digits, "_").`);
   if (!/^[a-z_][a-z0-9_]*$/.test(env.database.processorRole)) c.add('database.processorRole', `${show(env.database.processorRole)} is not a plain PostgreSQL identifier (lowercase letters, digits, "_").`);
   const { pooler } = env;
-  checkName(c, 'pooler.name', pooler.name);
-  if (pooler.name === env.database.clusterName) {
-    c.add('pooler.name', `${show(pooler.name)} equals database.clusterName; CNPG rejects a Pooler named like a Cluster in its namespace. Fix: name it e.g. "${pooler.name}-rw".`);
-  }
   if (!Number.isInteger(pooler.instances) || pooler.instances < 1) {
     c.add('pooler.instances', `${show(pooler.instances)} must be a whole number of at least 1.`);
   } else if (env.stage === 'production' && pooler.instances < PRODUCTION_MIN_POOLER_INSTANCES) {
@@ -105,11 +109,11 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
 
   // Secrets.
   checkName(c, 'processorSecrets.store.name', env.processorSecrets.store.name);
-  checkRemoteRef(c, 'processorSecrets.databasePassword', env.processorSecrets.databasePassword, env.name);
+  checkRemoteRef(c, 'processorSecrets.databasePassword', env.processorSecrets.databasePassword);
   const credential = env.vmCredential;
   if (credential.delivery === 'external-secret') {
     checkName(c, 'vmCredential.store.name', credential.store.name);
-    checkRemoteRef(c, 'vmCredential.remoteRef', credential.remoteRef, env.name);
+    checkRemoteRef(c, 'vmCredential.remoteRef', credential.remoteRef);
   } else if (credential.kind === 'auth-key') {
     if (!Number.isInteger(credential.expiryDays) || credential.expiryDays < 1 || credential.expiryDays > MAX_AUTH_KEY_EXPIRY_DAYS) {
       c.add('vmCredential.expiryDays', `${show(credential.expiryDays)} must be a whole number of days from 1 to ${MAX_AUTH_KEY_EXPIRY_DAYS}.`);
@@ -120,16 +124,16 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   }
 
   // Workloads.
-  checkImage(c, 'processor.image', env.processor.image, env.stage);
+  checkImage(c, 'processor.image', env.processor.image);
   checkReplicas(c, 'processor.replicas', env.processor.replicas);
   checkResources(c, 'processor.resources', env.processor.resources);
   checkPdb(c, 'processor.podDisruptionBudget', env.processor.podDisruptionBudget);
   const xc = env.xcresultProcessor;
-  checkImage(c, 'xcresultProcessor.image', xc.image, env.stage);
+  checkImage(c, 'xcresultProcessor.image', xc.image);
   checkReplicas(c, 'xcresultProcessor.replicas', xc.replicas);
   checkResources(c, 'xcresultProcessor.resources', xc.resources);
   checkPdb(c, 'xcresultProcessor.podDisruptionBudget', xc.podDisruptionBudget);
-  if (!isDnsLabel(xc.fleet)) c.add('xcresultProcessor.fleet', `${show(xc.fleet)} is not ${DNS_LABEL_RULE}.`);
+  if (!Number.isInteger(xc.fleet?.hosts) || xc.fleet.hosts < 1) c.add('xcresultProcessor.fleet.hosts', `${show(xc.fleet?.hosts)} must be a whole number of Mac mini hosts, at least 1.`);
   if (!['no-surge', 'recreate'].includes(xc.rollout)) c.add('xcresultProcessor.rollout', `${show(xc.rollout)} is not a rollout; use "no-surge" or "recreate" (a VM per host never surges).`);
   const urlKeys = Object.values(DATABASE_URL_KEYS);
   if (!urlKeys.includes(xc.databaseUrlSecretKey)) {
@@ -146,6 +150,9 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   if (xc.tailnetJoin && exposure.enabled && xc.databaseUrlSecretKey !== DATABASE_URL_KEYS.tailnet) {
     c.add('xcresultProcessor.databaseUrlSecretKey', `${show(xc.databaseUrlSecretKey)} points the VMs at the in-cluster Service, which they cannot reach. Fix: use "${DATABASE_URL_KEYS.tailnet}".`);
   }
+
+  validateRuntime(env, (path, message) => c.add(path, message));
+  validateWorkloads(env, (path, message) => c.add(path, message));
 
   env.policy.extraClusterPorts.forEach((port, i) => {
     if (!/^(tcp|udp):\d{1,5}(-\d{1,5})?$/.test(port)) {
@@ -195,24 +202,19 @@ function checkOwnTag(c: Collector, path: string, tag: string, suffix: string): b
   return true;
 }
 
-function checkRemoteRef(c: Collector, path: string, ref: RemoteRef, envName: string): void {
+/** Vault items are named alike in every environment: each environment has its own vault behind the store. */
+function checkRemoteRef(c: Collector, path: string, ref: RemoteRef): void {
   if (!ref.key || !ref.property) c.add(path, `needs both key and property; got ${show(ref)}.`);
-  // The name as a whole segment, so "tuist-env-001-postgres" belongs to "env-001".
-  else if (!new RegExp(`(^|[^a-z0-9])${envName.replace(/[^a-z0-9]/g, '\\$&')}([^a-z0-9]|$)`).test(ref.key)) {
-    c.add(`${path}.key`, `vault item ${show(ref.key)} does not name environment "${envName}"; each environment reads only its own items (e.g. "tuist-${envName}-postgres").`);
-  }
 }
 
-function checkImage(c: Collector, path: string, image: ImageRef, stage: Stage): void {
+function checkImage(c: Collector, path: string, image: ImageRef): void {
   if (!image.repository || /[\s:@]/.test(image.repository.replace(/^[^/]+:\d+\//, ''))) {
     c.add(`${path}.repository`, `${show(image.repository)} is not an image repository (no tag or digest in it).`);
   }
-  if (!isFloatingTag(image.tag) && !isImageTagSyntax(image.tag)) {
+  if (!isImageTagSyntax(image.tag)) {
     c.add(`${path}.tag`, `${show(image.tag)} is not an image tag: ${IMAGE_TAG_RULE}.`);
-  } else if (isFloatingTag(image.tag)) {
-    c.add(`${path}.tag`, `${show(image.tag)} is a floating tag; pin a version or a digest so every synth renders what runs.`);
-  } else if (RELEASE_STAGES.has(stage) && !isSemver(image.tag) && !isDigest(image.tag)) {
-    c.add(`${path}.tag`, `${show(image.tag)} is neither a semver release nor an sha256 digest, which ${stage} requires. Fix: run \`npm run set-image\` with a released version.`);
+  } else if (!isPinnedTag(image.tag)) {
+    c.add(`${path}.tag`, `${show(image.tag)} is a floating tag: the registry can move it to another build, so a synth would not say what runs. Allowed: ${PINNED_TAG_RULE}. Fix: run \`npm run set-image\` with the build's tag.`);
   }
 }
 
@@ -233,7 +235,8 @@ function checkResources(c: Collector, path: string, resources: Resources): void 
 }
 
 function checkPdb(c: Collector, path: string, pdb: EnvironmentConfig['processor']['podDisruptionBudget']): void {
-  if (pdb.enabled && (!Number.isInteger(pdb.maxUnavailable) || pdb.maxUnavailable < 1)) {
-    c.add(`${path}.maxUnavailable`, `${show(pdb.maxUnavailable)} must be a whole number of at least 1 (0 blocks every node drain).`);
+  // Whether it lets a drain through depends on the replicas: the scheduling proof (checks/scheduling) judges that.
+  if (pdb.enabled && (!Number.isInteger(pdb.minAvailable) || pdb.minAvailable < 0)) {
+    c.add(`${path}.minAvailable`, `${show(pdb.minAvailable)} must be a whole number of at least 0.`);
   }
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as cnpg from '../../imports/cnpg-pooler-postgresql.cnpg.io';
-import { COMPONENTS, POOLER_SERVICE_PORT, componentLabels, poolerServiceHost } from '../config/names';
+import { COMPONENTS, POOLER_SERVICE_PORT, componentLabels, objectNames, poolerServiceHost } from '../config/names';
 import { TAILSCALE_ANNOTATIONS } from '../config/tailscale-operator';
 import type { EnvironmentConfig } from '../config/types';
 
@@ -32,14 +32,15 @@ export class DatabasePooler extends Construct {
     const { pooler } = env;
     const exposure = pooler.tailnetExposure;
 
-    this.serviceName = pooler.name;
+    const names = objectNames(env);
+    this.serviceName = names.pooler;
     this.serviceHost = poolerServiceHost(env);
     this.tailnetHostname = exposure.enabled ? exposure.hostname : undefined;
 
     this.resource = new cnpg.Pooler(this, 'Resource', {
-      metadata: { name: pooler.name, labels: componentLabels(env, COMPONENTS.pooler) },
+      metadata: { name: names.pooler, labels: componentLabels(env, COMPONENTS.pooler) },
       spec: {
-        cluster: { name: env.database.clusterName },
+        cluster: { name: names.databaseCluster },
         instances: pooler.instances,
         type: cnpg.PoolerSpecType.RW,
         pgbouncer: {

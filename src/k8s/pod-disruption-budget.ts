@@ -7,10 +7,10 @@ export interface ProcessorDisruptionBudgetProps {
   readonly labels: Record<string, string>;
   /** Labels of the pods it protects: the Deployment's selector. */
   readonly selector: Record<string, string>;
-  readonly maxUnavailable: number;
+  readonly minAvailable: number;
 }
 
-/** A PodDisruptionBudget that keeps voluntary evictions (drains) to `maxUnavailable` pods. */
+/** A PodDisruptionBudget that keeps at least `minAvailable` pods through voluntary evictions (drains), as the Helm chart does. */
 export class ProcessorDisruptionBudget extends Construct {
   readonly resource: k8s.KubePodDisruptionBudget;
 
@@ -19,7 +19,7 @@ export class ProcessorDisruptionBudget extends Construct {
     this.resource = new k8s.KubePodDisruptionBudget(this, 'Resource', {
       metadata: { name: props.name, labels: props.labels },
       spec: {
-        maxUnavailable: k8s.IntOrString.fromNumber(props.maxUnavailable),
+        minAvailable: k8s.IntOrString.fromNumber(props.minAvailable),
         selector: { matchLabels: props.selector },
       },
     });
@@ -30,7 +30,7 @@ export class ProcessorDisruptionBudget extends Construct {
 export function disruptionBudgetFor(
   scope: Construct,
   config: PodDisruptionBudgetConfig,
-  props: Omit<ProcessorDisruptionBudgetProps, 'maxUnavailable'>,
+  props: Omit<ProcessorDisruptionBudgetProps, 'minAvailable'>,
 ): ProcessorDisruptionBudget | undefined {
-  return config.enabled ? new ProcessorDisruptionBudget(scope, 'DisruptionBudget', { ...props, maxUnavailable: config.maxUnavailable }) : undefined;
+  return config.enabled ? new ProcessorDisruptionBudget(scope, 'DisruptionBudget', { ...props, minAvailable: config.minAvailable }) : undefined;
 }

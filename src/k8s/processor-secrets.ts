@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as eso from '../../imports/eso-externalsecret-external-secrets.io';
-import { COMPONENTS, DATABASE_PASSWORD_KEY, DATABASE_URL_KEYS, OBJECT_NAMES, componentLabels } from '../config/names';
+import { COMPONENTS, DATABASE_PASSWORD_KEY, DATABASE_URL_KEYS, componentLabels, objectNames } from '../config/names';
 import type { DatabaseUrlKey, EnvironmentConfig } from '../config/types';
 import type { DatabasePooler } from './database-pooler';
 import { secretStoreRef } from './secret-store';
@@ -20,7 +20,7 @@ export interface ProcessorSecretsProps {
  */
 export class ProcessorSecrets extends Construct {
   /** Name of the Kubernetes Secret ESO writes. */
-  readonly secretName = OBJECT_NAMES.processorSecret;
+  readonly secretName: string;
   /** The URL keys the Secret will hold. */
   readonly urlKeys: readonly DatabaseUrlKey[];
   readonly resource: eso.ExternalSecret;
@@ -29,6 +29,7 @@ export class ProcessorSecrets extends Construct {
     super(scope, id);
     const env = props.environment;
     const { pooler } = props;
+    this.secretName = objectNames(env).processorSecret;
     const url = (host: string): string => databaseUrlTemplate({
       role: env.database.processorRole, host, port: pooler.port, database: env.database.name,
     });

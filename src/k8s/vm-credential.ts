@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as eso from '../../imports/eso-externalsecret-external-secrets.io';
-import { COMPONENTS, OBJECT_NAMES, VM_CREDENTIAL_KEY, componentLabels } from '../config/names';
+import { COMPONENTS, VM_CREDENTIAL_KEY, componentLabels, objectNames } from '../config/names';
 import type { EnvironmentConfig, VmCredentialConfig } from '../config/types';
 import { secretStoreRef } from './secret-store';
 
@@ -15,7 +15,7 @@ export interface VmCredentialProps {
  * environment's Pulumi stack (nothing rendered here: the value never passes through cdk8s).
  */
 export class VmCredential extends Construct {
-  readonly secretName = OBJECT_NAMES.vmCredentialSecret;
+  readonly secretName: string;
   readonly key = VM_CREDENTIAL_KEY;
   readonly kind: VmCredentialConfig['kind'];
   readonly delivery: VmCredentialConfig['delivery'];
@@ -26,6 +26,7 @@ export class VmCredential extends Construct {
     super(scope, id);
     const env = props.environment;
     const credential = env.vmCredential;
+    this.secretName = objectNames(env).vmCredentialSecret;
     this.kind = credential.kind;
     this.delivery = credential.delivery;
 

@@ -1,11 +1,13 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { COMPONENTS, METRICS_PORT, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
+import { COMPONENTS, METRICS_PORT, componentLabels, imageReference, objectNames, selectorLabels, vmPeerTags } from '../config/names';
+import { ENV_VARS } from '../config/env-vars';
 import type { EnvironmentConfig } from '../config/types';
 import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
 import type { VmCredential } from './vm-credential';
-import { fieldEnv, literalEnv, prometheusScrapeAnnotations, resourceRequirements, secretEnv } from './workload';
+import { runtimeEnvFrom, runtimeEnvVars } from './runtime-env';
+import { fieldEnv, literalEnv, resourceRequirements, secretEnv } from './workload';
 
 export interface XcresultProcessorProps {
   readonly environment: EnvironmentConfig;
@@ -42,7 +44,7 @@ export const TART_POLICY_EXEMPTIONS: Readonly<Record<string, string>> = {
  * surges, because there is no spare host for a surge VM.
  */
 export class XcresultProcessor extends Construct {
-  readonly name = OBJECT_NAMES.xcresultProcessorDeployment;
+  readonly name: string;
   readonly resource: k8s.KubeDeployment;
   readonly disruptionBudget: ProcessorDisruptionBudget | undefined;
 
@@ -50,18 +52,21 @@ export class XcresultProcessor extends Construct {
     super(scope, id);
     const env = props.environment;
     const config = env.xcresultProcessor;
+    const names = objectNames(env);
+    this.name = names.xcresultProcessorDeployment;
     const selector = selectorLabels(env, COMPONENTS.xcresultProcessor);
     const labels = componentLabels(env, COMPONENTS.xcresultProcessor);
 
     const tailnetEnv: k8s.EnvVar[] = !config.tailnetJoin ? [] : [
-      secretEnv('TAILSCALE_AUTH_KEY', props.credential.secretName, props.credential.key),
+      secretEnv(ENV_VARS.tailscaleAuthKey, props.credential.secretName, props.credential.key),
+      // Always set: an OAuth client must say which tags it mints, and a tagged key must match them.
+      literalEnv(ENV_VARS.tailscaleTags, env.tailnet.vmTag),
       // Each roll boots a new VM, which registers as a new device named after its Pod.
-      fieldEnv('TAILSCALE_HOSTNAME', 'metadata.name'),
-      // The VM pins only the peers it needs into /etc/hosts: this environment's proxies.
-      literalEnv('TAILSCALE_PEER_TAGS', env.tailnet.clusterTag),
-      // An OAuth client mints the node's key itself and must say which tags it asks for.
-      ...(props.credential.kind === 'oauth-client' ? [literalEnv('TAILSCALE_TAGS', env.tailnet.vmTag)] : []),
+      fieldEnv(ENV_VARS.tailscaleHostname, 'metadata.name'),
+      // The VM pins only the peers it dials into /etc/hosts: this environment's proxies.
+      literalEnv(ENV_VARS.tailscalePeerTags, vmPeerTags(env).join(',')),
     ];
+    const runtime = runtimeEnvVars(env, config.runtime, 'tailnet');
 
     this.resource = new k8s.KubeDeployment(this, 'Resource', {
       metadata: {
@@ -78,12 +83,15 @@ export class XcresultProcessor extends Construct {
           ? { type: 'Recreate' }
           : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels, annotations: prometheusScrapeAnnotations(METRICS_PORT) },
+          // No scrape annotations: the Pod IP is the guest's vmnet address, unreachable from the
+          // cluster. Prometheus scrapes the host's tart-kubelet forwarder (docs/metrics.md).
+          metadata: { labels },
           spec: {
+            terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
             nodeSelector: {
               [TART_NODE.os.key]: TART_NODE.os.value,
               [TART_NODE.runtime.key]: TART_NODE.runtime.value,
-              [TART_NODE.fleetKey]: config.fleet,
+              [TART_NODE.fleetKey]: names.fleet,
             },
             tolerations: [{ key: TART_NODE.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
             topologySpreadConstraints: [{
@@ -98,12 +106,19 @@ export class XcresultProcessor extends Construct {
               image: imageReference(config.image),
               ports: [{ name: 'metrics', containerPort: METRICS_PORT, hostPort: METRICS_PORT, protocol: 'TCP' }],
               env: [
-                literalEnv('TUIST_MODE', 'xcresult_processor'),
-                literalEnv('TUIST_DATABASE_POOLED', '1'),
-                fieldEnv('POD_NAME', 'metadata.name'),
-                secretEnv('DATABASE_URL', props.secrets.secretName, config.databaseUrlSecretKey),
+                runtime.mode,
+                ...(runtime.groups.queue ?? []),
+                secretEnv(ENV_VARS.databaseUrl, props.secrets.secretName, config.databaseUrlSecretKey),
+                literalEnv(ENV_VARS.databasePooled, '1'),
+                ...(runtime.groups.database ?? []),
                 ...tailnetEnv,
+                fieldEnv(ENV_VARS.podName, 'metadata.name'),
+                ...(runtime.groups.licenseAndKeys ?? []),
+                ...(runtime.groups.objectStorage ?? []),
+                ...(runtime.groups.clickhouse ?? []),
+                ...(runtime.groups.telemetry ?? []),
               ],
+              ...(config.runtime.envFrom.length > 0 && { envFrom: runtimeEnvFrom(env, config.runtime) }),
               resources: resourceRequirements(config.resources),
             }],
           },

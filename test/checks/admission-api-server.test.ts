@@ -4,9 +4,9 @@
  */
 import { apiServerProblems, labelKeyProblem, labelValueProblem, portNameProblem, quantityValue } from '../../src/checks/admission/api-server';
 import { coreSchemaErrors } from '../../src/checks/schema/core-objects';
-import { container, expectOnlyFailure, linux, pick, resultOf, runBroken, xcresult } from './helpers';
+import { NAMES, container, expectOnlyFailure, linux, pick, resultOf, runBroken, xcresult } from './helpers';
 
-const pdb = (objects: any[]): any => pick(objects, 'PodDisruptionBudget', 'tuist-processor');
+const pdb = (objects: any[]): any => pick(objects, 'PodDisruptionBudget', NAMES.processorDeployment);
 
 describe('admission.api-server', () => {
   test('the rendered objects pass', () => {
@@ -22,8 +22,10 @@ describe('admission.api-server', () => {
       expect(resultOf(run, 'admission.api-server', 'production').status).toBe('pass');
       return;
     }
-    const failure = expectOnlyFailure(run, 'admission.api-server', 'production');
-    expect(failure.message).toBe(`Deployment tuist-xcresult-processor, spec.strategy.rollingUpdate.maxUnavailable: ${JSON.stringify(maxUnavailable)}: may not be 0 when \`maxSurge\` is 0 (no pod could be replaced, so a rollout never progresses); the API server refuses it.`);
+    // The scheduling proof refuses the same rollout for its own reason (no progress without a spare host).
+    expect(run.results.filter((r) => r.status === 'fail').map((r) => r.check).sort()).toEqual(['admission.api-server', 'scheduling.vm-rollout']);
+    const failure = resultOf(run, 'admission.api-server', 'production');
+    expect(failure.message).toBe(`Deployment ${NAMES.xcresultProcessorDeployment}, spec.strategy.rollingUpdate.maxUnavailable: ${JSON.stringify(maxUnavailable)}: may not be 0 when \`maxSurge\` is 0 (no pod could be replaced, so a rollout never progresses); the API server refuses it.`);
   });
 
   test('only maxSurge 0 set: maxUnavailable defaults to 25%, accepted', () => {
@@ -40,7 +42,7 @@ describe('admission.api-server', () => {
 
   test('a selector label missing from the template labels is refused, naming both', () => {
     const run = runBroken('staging', (objects) => { delete linux(objects).spec.template.metadata.labels['app.kubernetes.io/instance']; });
-    expect(resultOf(run, 'admission.api-server', 'staging').message).toMatch(/Deployment tuist-processor, spec.template.metadata.labels: .*: `selector` does not match template `labels` \(\{"matchLabels":\{"app.kubernetes.io\/instance":"processor-staging"/);
+    expect(resultOf(run, 'admission.api-server', 'staging').message).toMatch(new RegExp(`Deployment ${NAMES.processorDeployment}, spec.template.metadata.labels: .*: \`selector\` does not match template \`labels\``));
   });
 
   test('with hostNetwork, a hostPort must match its containerPort; a host port is used once per pod', () => {
@@ -67,8 +69,8 @@ describe('admission.api-server', () => {
   });
 
   test('a PodDisruptionBudget with both minAvailable and maxUnavailable is refused', () => {
-    const run = runBroken('production', (objects) => { pdb(objects).spec.minAvailable = 1; });
-    expect(expectOnlyFailure(run, 'admission.api-server', 'production').message).toBe('PodDisruptionBudget tuist-processor, spec: minAvailable and maxUnavailable cannot be both set; the API server refuses it.');
+    const run = runBroken('production', (objects) => { const spec = pdb(objects).spec; spec.minAvailable ??= 1; spec.maxUnavailable ??= 1; });
+    expect(expectOnlyFailure(run, 'admission.api-server', 'production').message).toBe(`PodDisruptionBudget ${NAMES.processorDeployment}, spec: minAvailable and maxUnavailable cannot be both set; the API server refuses it.`);
   });
 
   test('label keys and values', () => {
@@ -106,7 +108,7 @@ describe('schema.core-objects (kubernetes-models)', () => {
   test('refuses replicas: "two", naming the field and the value', () => {
     const run = runBroken('staging', (objects) => { linux(objects).spec.replicas = 'two'; });
     const failure = expectOnlyFailure(run, 'schema.core-objects', 'staging');
-    expect(failure.message).toBe('Deployment tuist-processor does not match the Kubernetes schema of apps/v1 Deployment: spec.replicas: "two" is not of type integer.');
+    expect(failure.message).toBe(`Deployment ${NAMES.processorDeployment} does not match the Kubernetes schema of apps/v1 Deployment: spec.replicas: "two" is not of type integer.`);
   });
 
   test('refuses a container port without containerPort, and a PodDisruptionBudget with a boolean maxUnavailable', () => {
@@ -116,7 +118,7 @@ describe('schema.core-objects (kubernetes-models)', () => {
     });
     const message = resultOf(run, 'schema.core-objects', 'production').message;
     expect(message).toContain('spec.template.spec.containers[0].ports[0]: missing required field "containerPort"');
-    expect(message).toContain('PodDisruptionBudget tuist-processor does not match the Kubernetes schema of policy/v1 PodDisruptionBudget: spec.maxUnavailable: true matches none of the allowed forms');
+    expect(message).toContain(`PodDisruptionBudget ${NAMES.processorDeployment} does not match the Kubernetes schema of policy/v1 PodDisruptionBudget: spec.maxUnavailable: true matches none of the allowed forms`);
   });
 
   test('says when a core kind has no known schema, instead of passing it', () => {

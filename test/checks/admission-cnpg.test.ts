@@ -7,7 +7,7 @@
  */
 import { CNPG_RELEASE, PGBOUNCER_ALLOWED_PARAMETERS } from '../../src/config/cnpg';
 import * as webhook from '../../src/checks/admission/cnpg-pooler-webhook';
-import { pooler, resultOf, runBroken } from './helpers';
+import { NAMES, pooler, resultOf, runBroken } from './helpers';
 
 type Verdict = 'refused' | 'accepted';
 type Port = 'validatePgBouncer' | 'validateCluster' | 'validateMonitoring' | 'validatePgbouncerGenericParameters';
@@ -84,7 +84,7 @@ describe(`CNPG ${CNPG_RELEASE.version} Pooler webhook, ported (${CNPG_RELEASE.so
       // No false rejection anywhere: the whole gate passes the changed Pooler.
       expect(run.results.filter((r) => r.status === 'fail')).toEqual([]);
     } else {
-      expect(result.message).toMatch(new RegExp(`^Pooler tuist-pg-pooler-rw, spec\\.|^Pooler tuist-pg-pooler-rw, metadata\\.name`));
+      expect(result.message).toMatch(new RegExp(`^Pooler ${NAMES.pooler}, spec\\.|^Pooler ${NAMES.pooler}, metadata\\.name`));
       expect(result.message).toContain(`CNPG ${CNPG_RELEASE.version}'s webhook refuses it`);
       expect(result.fix).toMatch(/\S/);
     }
@@ -106,7 +106,7 @@ describe(`CNPG ${CNPG_RELEASE.version} Pooler webhook, ported (${CNPG_RELEASE.so
   test('the messages say what, where, the value and the fix', () => {
     const run = runBroken('canary', (objects) => { pooler(objects).spec.pgbouncer.serverTLSSecret = { name: 'pooler-tls' }; });
     const result = resultOf(run, 'admission.pgbouncer-auth', 'canary');
-    expect(result.message).toBe(`Pooler tuist-pg-pooler-rw, spec.pgbouncer.authQuery: must specify an auth query when providing an auth query secret (spec.pgbouncer.serverTLSSecret set, authQuery empty); CNPG ${CNPG_RELEASE.version}'s webhook refuses it.`);
+    expect(result.message).toBe(`Pooler ${NAMES.pooler}, spec.pgbouncer.authQuery: must specify an auth query when providing an auth query secret (spec.pgbouncer.serverTLSSecret set, authQuery empty); CNPG ${CNPG_RELEASE.version}'s webhook refuses it.`);
     expect(result.fix).toMatch(/Set spec.pgbouncer.authQuery too, or remove spec.pgbouncer.serverTLSSecret/);
   });
 });

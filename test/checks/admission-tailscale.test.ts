@@ -4,7 +4,7 @@
  * the ports against upstream's behaviour, then the gate on our rendered Pooler.
  */
 import { checkTag, exposureReason, nameForService, validLabel } from '../../src/checks/admission/tailscale-operator';
-import { pooler, resultOf, runBroken } from './helpers';
+import { NAMES, pooler, resultOf, runBroken } from './helpers';
 
 const template = (objects: any[]): any => pooler(objects).spec.serviceTemplate;
 const annotations = (objects: any[]): Record<string, string> => template(objects).metadata.annotations;
@@ -110,7 +110,7 @@ describe('the gate on our Pooler', () => {
   test('refuses a headless Service template', () => {
     const run = runBroken('production', (objects) => { template(objects).spec = { clusterIP: 'None' }; });
     const result = resultOf(run, 'admission.tailscale-service', 'production');
-    expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('Pooler tuist-pg-pooler-rw, spec.serviceTemplate.spec.clusterIP: "None" makes the Service headless') });
+    expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining(`Pooler ${NAMES.pooler}, spec.serviceTemplate.spec.clusterIP: "None" makes the Service headless`) });
     expect(result.fix).toMatch(/Remove clusterIP/);
   });
 

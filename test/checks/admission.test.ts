@@ -21,15 +21,15 @@ describe('admission rules', () => {
   });
 
   test('admission.pooler-name fails when the Pooler is named like its Cluster', () => {
-    const run = runBroken('canary', (objects) => { pooler(objects).spec.cluster.name = 'tuist-pg-pooler-rw'; });
-    expect(expectOnlyFailure(run, 'admission.pooler-name', 'canary').message).toMatch(/its name equals spec.cluster.name "tuist-pg-pooler-rw"/);
+    const run = runBroken('canary', (objects) => { pooler(objects).spec.cluster.name = 'tuist-tuist-pg-pooler-rw'; });
+    expect(expectOnlyFailure(run, 'admission.pooler-name', 'canary').message).toMatch(/its name equals spec.cluster.name "tuist-tuist-pg-pooler-rw"/);
   });
 
   test('admission.pooler-namespace fails when the Pooler is not where the environment\'s Cluster is', () => {
     // The objects rendered for "tuist-staging", the Cluster configured in another namespace.
     const run = runWithConfig('staging', (draft) => { draft.namespace = 'tuist-staging-db'; });
     const failure = expectOnlyFailure(run, 'admission.pooler-namespace', 'staging');
-    expect(failure.message).toMatch(/Pooler tuist-pg-pooler-rw is in namespace "tuist-staging".*Cluster is in "tuist-staging-db"/);
+    expect(failure.message).toMatch(/Pooler tuist-tuist-pg-pooler-rw is in namespace "tuist-staging".*Cluster is in "tuist-staging-db"/);
   });
 
   describe('admission.template-keys', () => {

@@ -8,6 +8,7 @@ import { customResourceKinds } from '../../src/checks/schema/custom-resources';
 import { DERIVED_CRDS_DIR } from '../../src/checks/schema/derive-crds';
 import type { CheckInput, CheckResult } from '../../src/checks/types';
 import { loadModel } from '../../src/config/load';
+import { objectNames } from '../../src/config/names';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { build } from '../../src/synth/build';
 import { type DeepMutable, ENVIRONMENTS, staging, variant } from '../fixtures';
@@ -62,10 +63,12 @@ export function pick(objects: any[], kind: string, name?: string): any {
   return found[0];
 }
 
-export const xcresult = (objects: any[]): any => pick(objects, 'Deployment', 'tuist-xcresult-processor');
-export const linux = (objects: any[]): any => pick(objects, 'Deployment', 'tuist-processor');
+/** Object names are the same in every environment (one release fullname); read them from the config. */
+export const NAMES = objectNames(staging);
+export const xcresult = (objects: any[]): any => pick(objects, 'Deployment', NAMES.xcresultProcessorDeployment);
+export const linux = (objects: any[]): any => pick(objects, 'Deployment', NAMES.processorDeployment);
 export const pooler = (objects: any[]): any => pick(objects, 'Pooler');
-export const processorSecret = (objects: any[]): any => pick(objects, 'ExternalSecret', 'tuist-processor-database');
+export const processorSecret = (objects: any[]): any => pick(objects, 'ExternalSecret', NAMES.processorSecret);
 export const container = (deployment: any): any => deployment.spec.template.spec.containers[0];
 export const env = (deployment: any, name: string): any => container(deployment).env.find((e: any) => e.name === name);
 

@@ -1,4 +1,5 @@
 import { renderPathDiagrams } from '../../src/checks/path-diagram';
+import { tailnetReceivers } from '../../src/config/receivers';
 import { committed, env, validInput, xcresult } from './helpers';
 
 describe('path diagrams (dist/<env>/path.md)', () => {
@@ -12,13 +13,21 @@ describe('path diagrams (dist/<env>/path.md)', () => {
 
   test('draw the proven path of the environment: VM tag, proxy hostname and tag, Service, Pooler, Cluster', () => {
     const production = committed.files.get('production/path.md')!;
-    expect(production).toContain('vm["xcresult VM (Deployment tuist-xcresult-processor)<br/>tag:tuist-macmini-production"]');
+    expect(production).toContain('vm["xcresult VM (Deployment tuist-tuist-xcresult-processor)<br/>tag:tuist-macmini-production"]');
     expect(production).toContain('proxy["tailnet proxy<br/>tuist-pg-pooler-production<br/>tag:tuist-k8s-production"]');
-    expect(production).toContain('service["Service tuist-pg-pooler-rw<br/>tuist, port 5432"]');
-    expect(production).toContain('pooler["Pooler tuist-pg-pooler-rw<br/>PgBouncer ×3, transaction"]');
-    expect(production).toContain('cluster["Cluster tuist-pg"]');
+    expect(production).toContain('service["Service tuist-tuist-pg-pooler-rw<br/>tuist, port 5432"]');
+    expect(production).toContain('pooler["Pooler tuist-tuist-pg-pooler-rw<br/>PgBouncer ×2, transaction"]');
+    expect(production).toContain('cluster["Cluster tuist-tuist-pg"]');
     expect(production).toContain('proxy -->|"exposed, cluster tag ✓"| service');
     expect(production).toContain('| `path.database-url-host` | PASS | Secret key xcresult-processor-database-url dials tuist-pg-pooler-production:5432');
+  });
+
+  test('draw every receiver the VM dials, with its variable, port and proof', () => {
+    const staging = committed.files.get('staging/path.md')!;
+    for (const receiver of tailnetReceivers(committed.model.environments[0]!)) {
+      expect(staging).toContain(`${receiver.hostname}:${receiver.port}`);
+      expect(staging).toMatch(new RegExp(`vm ==>\\|"[A-Z_]+ (✓|~ assumed)<br/>grant tcp:${receiver.port}"\\| receiver\\d`));
+    }
   });
 
   test('mark what is assumed rather than proven', () => {
@@ -32,6 +41,6 @@ describe('path diagrams (dist/<env>/path.md)', () => {
     const canary = renderPathDiagrams(input).get('canary/path.md')!;
     expect(canary).toContain('secret -->|"DATABASE_URL ✗ FAILED"| vm');
     expect(canary).toContain('URL host and port ? not checked');
-    expect(canary).toMatch(/\| `path.database-url-key` \| FAIL \| Deployment tuist-xcresult-processor: DATABASE_URL reads key "database-url"/);
+    expect(canary).toMatch(/\| `path.database-url-key` \| FAIL \| Deployment tuist-tuist-xcresult-processor: DATABASE_URL reads key "database-url"/);
   });
 });

@@ -6,11 +6,14 @@ import {
 } from './helpers';
 
 describe('path proof', () => {
-  test('all three environments pass on the committed configuration (canary\'s vault credential is assumed, not proven)', () => {
+  test('all three environments pass on the committed configuration (canary\'s vault credential and the Secrets\' endpoints are assumed, not proven)', () => {
     const run = runChecks(validInput());
     expect(run.ok).toBe(true);
     const notPassed = run.results.filter((r) => r.status !== 'pass').map((r) => `${r.check} @ ${r.environment}: ${r.status}`);
-    expect(notPassed).toEqual(['path.vm-credential-tags @ canary: assumed']);
+    expect(notPassed).toEqual([
+      'path.vm-credential-tags @ canary: assumed',
+      'path.vm-secret-endpoints @ staging: assumed', 'path.vm-secret-endpoints @ canary: assumed', 'path.vm-secret-endpoints @ production: assumed',
+    ]);
     expect(new Set(run.results.map((r) => r.environment))).toEqual(new Set(['staging', 'canary', 'production']));
   });
 
@@ -18,7 +21,7 @@ describe('path proof', () => {
     test('fails when the VM reads a key the ExternalSecret does not write', () => {
       const run = runBroken('canary', (objects) => { env(xcresult(objects), 'DATABASE_URL').valueFrom.secretKeyRef.key = 'database-url'; });
       const failure = expectOnlyFailure(run, 'path.database-url-key', 'canary');
-      expect(failure.message).toMatch(/key "database-url" of Secret "tuist-processor-database".*writes only the keys processor-database-url, xcresult-processor-database-url/);
+      expect(failure.message).toMatch(/key "database-url" of Secret "tuist-tuist-processor-external-secrets".*writes only the keys processor-database-url, xcresult-processor-database-url/);
       expect(resultOf(run, 'path.database-url-host', 'canary').status).toBe('skip');
     });
 
@@ -41,9 +44,9 @@ describe('path proof', () => {
     const setVmUrl = (objects: any[], url: string): void => { processorSecret(objects).spec.target.template.data['xcresult-processor-database-url'] = url; };
 
     test('fails when the VM URL names the in-cluster Service, which the VM cannot reach', () => {
-      const run = runBroken('canary', (objects) => setVmUrl(objects, `postgres://tuist_processor:${ESCAPED_PASSWORD_EXPRESSION}@tuist-pg-pooler-rw.tuist-canary.svc:5432/tuist`));
+      const run = runBroken('canary', (objects) => setVmUrl(objects, `postgres://tuist_processor:${ESCAPED_PASSWORD_EXPRESSION}@tuist-tuist-pg-pooler-rw.tuist-canary.svc:5432/tuist`));
       const failure = expectOnlyFailure(run, 'path.database-url-host', 'canary');
-      expect(failure.message).toMatch(/host is "tuist-pg-pooler-rw.tuist-canary.svc", but Pooler tuist-pg-pooler-rw's tailnet hostname is "tuist-pg-pooler-canary"/);
+      expect(failure.message).toMatch(/host is "tuist-tuist-pg-pooler-rw.tuist-canary.svc", but Pooler tuist-tuist-pg-pooler-rw's tailnet hostname is "tuist-pg-pooler-canary"/);
       expect(failure.fix).toMatch(/"tuist-pg-pooler-canary"/);
     });
 
@@ -89,7 +92,8 @@ describe('path proof', () => {
     test('fails when the tailnet policy has no grant from the VM tag to the proxy\'s tag on tcp:5432', () => {
       const input = validInput();
       const tuist = input.policies.find((p) => p.tailnet.name === 'tuist')!;
-      tuist.document.grants = tuist.document.grants.filter((g) => !(g.src.includes('tag:tuist-macmini-canary') && g.ip.includes('tcp:5432')));
+      // Only the pooler's port: the receivers' ports (path.vm-endpoints) stay granted.
+      for (const g of tuist.document.grants) if (g.src.includes('tag:tuist-macmini-canary')) g.ip = g.ip.filter((spec) => spec !== 'tcp:5432');
       const run = runChecks(input);
       const failure = expectOnlyFailure(run, 'path.policy-grant', 'canary');
       expect(failure.message).toMatch(/In tailnet "tuist", no grant lets tag:tuist-macmini-canary reach the proxy's tag tag:tuist-k8s-canary on tcp:5432/);
@@ -99,13 +103,13 @@ describe('path proof', () => {
     test('fails when the grant opens another port than the pooler\'s', () => {
       const input = validInput();
       const grant = input.policies[0]!.document.grants.find((g) => g.src.includes('tag:tuist-macmini-staging') && g.ip.includes('tcp:5432'))!;
-      grant.ip = ['tcp:6432'];
+      grant.ip = grant.ip.map((spec) => (spec === 'tcp:5432' ? 'tcp:6432' : spec));
       expectOnlyFailure(runChecks(input), 'path.policy-grant', 'staging');
     });
 
     test('names the grant that lets the VMs in', () => {
       expect(resultOf(runChecks(validInput()), 'path.policy-grant', 'production').message)
-        .toMatch(/^In tailnet "tuist", grants\[\d+\] \(tag:tuist-macmini-production → tag:tuist-k8s-production on tcp:5432\) lets tag:tuist-macmini-production reach the proxy's tag:tuist-k8s-production on tcp:5432\.$/);
+        .toMatch(/^In tailnet "tuist", grants\[\d+\] \(tag:tuist-macmini-production → tag:tuist-k8s-production on tcp:5432[^)]*\) lets tag:tuist-macmini-production reach the proxy's tag:tuist-k8s-production on tcp:5432\.$/);
     });
 
     test('follows the proxy\'s tags as rendered, not as configured', () => {
@@ -117,7 +121,7 @@ describe('path proof', () => {
 
   describe('path.vm-credential-tags', () => {
     test('fails when the VM asks for another tag than the environment\'s VM tag', () => {
-      const run = runBroken('production', (objects) => { container(xcresult(objects)).env.push({ name: 'TAILSCALE_TAGS', value: 'tag:tuist-macmini-shared' }); });
+      const run = runBroken('production', (objects) => { env(xcresult(objects), 'TAILSCALE_TAGS').value = 'tag:tuist-macmini-shared'; });
       const failure = expectOnlyFailure(run, 'path.vm-credential-tags', 'production');
       expect(failure.message).toMatch(/TAILSCALE_TAGS is "tag:tuist-macmini-shared"; the VMs must ask for "tag:tuist-macmini-production" only/);
     });
@@ -126,13 +130,15 @@ describe('path proof', () => {
       const input = validInput();
       const staging = input.environments[0]!;
       const oauth = { ...staging, environment: { ...staging.environment, vmCredential: { delivery: 'pulumi' as const, kind: 'oauth-client' as const } } };
+      const objects = oauth.objects as any[];
+      container(xcresult(objects)).env = container(xcresult(objects)).env.filter((e: any) => e.name !== 'TAILSCALE_TAGS');
       const run = runChecks({ ...input, environments: [oauth, ...input.environments.slice(1)] });
       expect(expectOnlyFailure(run, 'path.vm-credential-tags', 'staging').message).toMatch(/no TAILSCALE_TAGS; a VM joining with an OAuth client must name the tags/);
     });
 
     test('says a vault-delivered credential\'s tags are assumed, naming the vault item, and passes a minted one', () => {
       const run = runChecks(validInput());
-      expect(resultOf(run, 'path.vm-credential-tags', 'canary')).toMatchObject({ status: 'assumed', message: expect.stringMatching(/vault item "tuist-canary-macos-fleet".*asserted by the vault item's owner/) });
+      expect(resultOf(run, 'path.vm-credential-tags', 'canary')).toMatchObject({ status: 'assumed', message: expect.stringMatching(/vault item "TAILSCALE".*asserted by the vault item's owner/) });
       expect(resultOf(run, 'path.vm-credential-tags', 'staging')).toMatchObject({ status: 'pass', message: expect.stringMatching(/mints the auth-key with tag tag:tuist-macmini-staging/) });
     });
   });
@@ -141,23 +147,23 @@ describe('path proof', () => {
     test('fails when the VM reads another Secret than the one the Pulumi stack delivers the credential to', () => {
       const run = runBroken('production', (objects) => { env(xcresult(objects), 'TAILSCALE_AUTH_KEY').valueFrom.secretKeyRef.name = 'tailscale-auth'; });
       const failure = expectOnlyFailure(run, 'path.tailscale-auth-key', 'production');
-      expect(failure.message).toMatch(/reads Secret "tailscale-auth", key "auth-key"; the Pulumi stack delivers the credential to Secret "tuist-macos-fleet-tailscale"/);
+      expect(failure.message).toMatch(/reads Secret "tailscale-auth", key "auth-key"; the Pulumi stack delivers the credential to Secret "tuist-tuist-capi-scaleway-applesilicon-tailscale"/);
     });
 
     test('fails when the vault ExternalSecret fills the key from another vault item', () => {
-      const run = runBroken('canary', (objects) => { pick(objects, 'ExternalSecret', 'tuist-macos-fleet-tailscale').spec.data[0].remoteRef.key = 'tuist-canary-ci'; });
-      expect(expectOnlyFailure(run, 'path.tailscale-auth-key', 'canary').message).toMatch(/fills from "tuist-canary-ci", not from the credential's vault item "tuist-canary-macos-fleet"/);
+      const run = runBroken('canary', (objects) => { pick(objects, 'ExternalSecret', 'tuist-tuist-capi-scaleway-applesilicon-tailscale').spec.data[0].remoteRef.key = 'CI'; });
+      expect(expectOnlyFailure(run, 'path.tailscale-auth-key', 'canary').message).toMatch(/fills from "CI", not from the credential's vault item "TAILSCALE"/);
     });
 
     test('fails when an ExternalSecret also writes the Secret the Pulumi stack owns', () => {
       const run = runBroken('staging', (objects) => {
         const rival = structuredClone(processorSecret(objects));
-        rival.metadata.name = 'tuist-macos-fleet-tailscale';
-        rival.spec.target = { name: 'tuist-macos-fleet-tailscale', creationPolicy: 'Owner' };
+        rival.metadata.name = 'tuist-tuist-capi-scaleway-applesilicon-tailscale';
+        rival.spec.target = { name: 'tuist-tuist-capi-scaleway-applesilicon-tailscale', creationPolicy: 'Owner' };
         rival.spec.data[0].secretKey = 'auth-key';
         objects.push(rival);
       });
-      expect(expectOnlyFailure(run, 'path.tailscale-auth-key', 'staging').message).toMatch(/written by the Pulumi stack and also by ExternalSecret tuist-macos-fleet-tailscale/);
+      expect(expectOnlyFailure(run, 'path.tailscale-auth-key', 'staging').message).toMatch(/written by the Pulumi stack and also by ExternalSecret tuist-tuist-capi-scaleway-applesilicon-tailscale/);
     });
 
     test('fails when the VM has no credential, so it never joins the tailnet', () => {
@@ -174,7 +180,7 @@ describe('path proof', () => {
       const run = runBroken('staging', (objects) => {
         processorSecret(objects).spec.target.template.data['processor-database-url'] = `postgres://tuist_processor:${ESCAPED_PASSWORD_EXPRESSION}@tuist-pg-pooler-staging:5432/tuist`;
       });
-      expect(expectOnlyFailure(run, 'path.linux-database-url', 'staging').message).toMatch(/host is "tuist-pg-pooler-staging"; the pooler's Service in its namespace is "tuist-pg-pooler-rw.tuist-staging.svc"/);
+      expect(expectOnlyFailure(run, 'path.linux-database-url', 'staging').message).toMatch(/host is "tuist-pg-pooler-staging"; the pooler's Service in its namespace is "tuist-tuist-pg-pooler-rw.tuist-staging.svc"/);
     });
 
     test('fails when the Linux processor reads the VM key', () => {
@@ -186,24 +192,21 @@ describe('path proof', () => {
   describe('path.environment-isolation', () => {
     test('fails when canary\'s VM pins production\'s proxies', () => {
       const run = runBroken('canary', (objects) => { env(xcresult(objects), 'TAILSCALE_PEER_TAGS').value = 'tag:tuist-k8s-production'; });
-      const failure = expectOnlyFailure(run, 'path.environment-isolation', 'canary');
-      expect(failure.message).toMatch(/Deployment tuist-xcresult-processor, .*references tag "tag:tuist-k8s-production" of environment "production"/);
+      // The VM no longer resolves its own receivers either.
+      expect(run.results.filter((r) => r.status === 'fail').map((r) => r.check)).toEqual(['path.vm-endpoints', 'path.vm-secret-endpoints', 'path.environment-isolation']);
+      const failure = resultOf(run, 'path.environment-isolation', 'canary');
+      expect(failure.message).toMatch(/Deployment tuist-tuist-xcresult-processor, .*references tag "tag:tuist-k8s-production" of environment "production"/);
     });
 
     test('fails when an object is placed in another environment\'s namespace', () => {
-      const run = runBroken('production', (objects) => { pick(objects, 'PodDisruptionBudget', 'tuist-processor').metadata.namespace = 'tuist-canary'; });
+      const run = runBroken('production', (objects) => { pick(objects, 'PodDisruptionBudget', 'tuist-tuist-processor').metadata.namespace = 'tuist-canary'; });
       expect(expectOnlyFailure(run, 'path.environment-isolation', 'production').message).toMatch(/namespace "tuist-canary" of environment "canary"/);
     });
 
-    test('fails when the processor secret reads another environment\'s vault item', () => {
-      const run = runBroken('staging', (objects) => { processorSecret(objects).spec.data[0].remoteRef.key = 'tuist-production-postgres'; });
-      expect(expectOnlyFailure(run, 'path.environment-isolation', 'staging').message).toMatch(/vault item "tuist-production-postgres" of environment "production"/);
-    });
-
-    test('fails, naming the owner, for any other environment\'s tag, hostname or vault item written into any string of an object', () => {
+    test('fails, naming the owner, for any other environment\'s tag or hostname written into any string of an object', () => {
       const input = validInput();
       const canary = input.environments.find((e) => e.environment.name === 'canary')!;
-      const foreign = ['tag:tuist-k8s-production', 'tag:tuist-macmini-staging', 'tuist-pg-pooler-production', 'tuist-staging-postgres'];
+      const foreign = ['tag:tuist-k8s-production', 'tag:tuist-macmini-staging', 'tuist-pg-pooler-production'];
       // Every string-valued spot of canary's objects (a path and the string there).
       const spots: [number, string[]][] = [];
       const walk = (value: any, index: number, at: string[]): void => {

@@ -6,8 +6,16 @@ import { container, expectOnlyFailure, linux, pick, resultOf, runBroken, xcresul
 describe('manifest policy', () => {
   describe('policy.image-tags', () => {
     test('fails when an image floats on latest', () => {
-      const run = runBroken('canary', (objects) => { container(xcresult(objects)).image = 'ghcr.io/tuist/xcresult-processor:latest'; });
-      expect(expectOnlyFailure(run, 'policy.image-tags', 'canary').message).toMatch(/containers\[xcresult-processor\]: image "ghcr.io\/tuist\/xcresult-processor:latest" is not pinned \("latest" moves\)/);
+      const run = runBroken('canary', (objects) => { container(xcresult(objects)).image = 'ghcr.io/tuist/tuist-xcresult-processor:latest'; });
+      expect(expectOnlyFailure(run, 'policy.image-tags', 'canary').message).toMatch(/containers\[xcresult-processor\]: image "ghcr.io\/tuist\/tuist-xcresult-processor:latest" is not pinned \("latest" moves\)/);
+    });
+
+    test('fails when an image runs a branch-like tag, and passes a CI build tag', () => {
+      const run = runBroken('production', (objects) => { container(linux(objects)).image = 'ghcr.io/tuist/tuist:feature-login'; });
+      const failure = expectOnlyFailure(run, 'policy.image-tags', 'production');
+      expect(failure.message).toMatch(/"feature-login" moves/);
+      expect(failure.fix).toMatch(/sha-<7 to 40 lowercase hex>/);
+      expect(runBroken('production', (objects) => { container(linux(objects)).image = 'ghcr.io/tuist/tuist:sha-0123456789ab'; }).ok).toBe(true);
     });
 
     test('fails when an image has no tag at all', () => {
@@ -24,18 +32,18 @@ describe('manifest policy', () => {
 
   test('policy.resources fails when a container has no memory limit', () => {
     const run = runBroken('production', (objects) => { delete container(linux(objects)).resources.limits.memory; });
-    expect(expectOnlyFailure(run, 'policy.resources', 'production').message).toMatch(/Deployment tuist-processor, containers\[processor\]: resources limits.memory unset/);
+    expect(expectOnlyFailure(run, 'policy.resources', 'production').message).toMatch(/Deployment tuist-tuist-processor, containers\[processor\]: resources limits.memory unset/);
   });
 
   describe('policy.selectors', () => {
     test('fails when a PodDisruptionBudget selects no pods', () => {
-      const run = runBroken('production', (objects) => { pick(objects, 'PodDisruptionBudget', 'tuist-xcresult-processor').spec.selector.matchLabels['app.kubernetes.io/name'] = 'xcresult'; });
-      expect(expectOnlyFailure(run, 'policy.selectors', 'production').message).toMatch(/PodDisruptionBudget tuist-xcresult-processor: spec.selector .* selects no workload's pods/);
+      const run = runBroken('production', (objects) => { pick(objects, 'PodDisruptionBudget', 'tuist-tuist-xcresult-processor').spec.selector.matchLabels['app.kubernetes.io/name'] = 'xcresult'; });
+      expect(expectOnlyFailure(run, 'policy.selectors', 'production').message).toMatch(/PodDisruptionBudget tuist-tuist-xcresult-processor: spec.selector .* selects no workload's pods/);
     });
 
     test('fails when a Deployment\'s selector does not match its pod template', () => {
       const run = runBroken('canary', (objects) => { linux(objects).spec.selector.matchLabels['app.kubernetes.io/instance'] = 'processor-production-canary'; });
-      expect(resultOf(run, 'policy.selectors', 'canary').message).toMatch(/Deployment tuist-processor: spec.selector .* does not select its pod template labels/);
+      expect(resultOf(run, 'policy.selectors', 'canary').message).toMatch(/Deployment tuist-tuist-processor: spec.selector .* does not select its pod template labels/);
       // The API server refuses it as well (admission.api-server), and nothing else fails.
       expect(run.results.filter((r) => r.status === 'fail').map((r) => `${r.check} @ ${r.environment}`).sort()).toEqual(['admission.api-server @ canary', 'policy.selectors @ canary']);
     });
@@ -52,8 +60,8 @@ describe('manifest policy', () => {
   });
 
   test('policy.explicit-namespace fails when an object leaves its namespace to the applier', () => {
-    const run = runBroken('production', (objects) => { delete pick(objects, 'PodDisruptionBudget', 'tuist-processor').metadata.namespace; });
-    expect(expectOnlyFailure(run, 'policy.explicit-namespace', 'production').message).toMatch(/PodDisruptionBudget tuist-processor has no metadata.namespace/);
+    const run = runBroken('production', (objects) => { delete pick(objects, 'PodDisruptionBudget', 'tuist-tuist-processor').metadata.namespace; });
+    expect(expectOnlyFailure(run, 'policy.explicit-namespace', 'production').message).toMatch(/PodDisruptionBudget tuist-tuist-processor has no metadata.namespace/);
   });
 
   describe('policy.secret-literals', () => {

@@ -5,19 +5,22 @@ import { env, runBroken, validInput, xcresult } from './helpers';
 
 describe('check report', () => {
   const valid = runChecks(validInput());
+  /** Canary's vault credential, and each environment's endpoint inside a cluster-provided Secret. */
+  const assumedCount = valid.results.filter((r) => r.status === 'assumed').length;
 
   test('has one line per check and environment, then a summary', () => {
     const lines = formatReport(valid).split('\n');
     expect(lines.filter((l) => /^(PASS|FAIL|SKIPPED|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
-    expect(lines).toContainEqual(expect.stringMatching(/^PASS +path\.database-url-key +staging +DATABASE_URL reads Secret tuist-processor-database/));
-    expect(lines.at(-1)).toBe(`Checks passed: ${CHECKS.length} checks × 3 environments: ${CHECKS.length * 3 - 1} passed, 1 assumed, 0 skipped, 0 failed.`);
+    expect(lines).toContainEqual(expect.stringMatching(/^PASS +path\.database-url-key +staging +DATABASE_URL reads Secret tuist-tuist-processor-external-secrets/));
+    expect(lines.at(-1)).toBe(`Checks passed: ${CHECKS.length} checks × 3 environments: ${CHECKS.length * 3 - assumedCount} passed, ${assumedCount} assumed, 0 skipped, 0 failed.`);
+    expect(assumedCount).toBe(4);
   });
 
   test('puts the fix under a failure, aligned with the message', () => {
     const broken = runBroken('canary', (objects) => { env(xcresult(objects), 'DATABASE_URL').valueFrom.secretKeyRef.key = 'database-url'; });
     const lines = formatReport(broken, { problemsOnly: true }).split('\n');
     const at = lines.findIndex((l) => l.startsWith('FAIL'));
-    expect(lines[at]).toMatch(/^FAIL +path\.database-url-key +canary +Deployment tuist-xcresult-processor: DATABASE_URL reads key "database-url"/);
+    expect(lines[at]).toMatch(/^FAIL +path\.database-url-key +canary +Deployment tuist-tuist-xcresult-processor: DATABASE_URL reads key "database-url"/);
     expect(lines[at + 1]).toMatch(/^ +fix: Use one of processor-database-url, xcresult-processor-database-url/);
     expect(lines[at + 1]!.indexOf('fix:')).toBe(lines[at]!.indexOf('Deployment'));
     expect(lines.some((l) => l.startsWith('PASS'))).toBe(false);
@@ -31,14 +34,14 @@ describe('check report', () => {
   test('--json carries every result, the checks\' titles and the verdict', () => {
     const json = JSON.parse(formatJson(valid, CHECKS));
     expect(json.ok).toBe(true);
-    expect(json.counts).toEqual({ pass: CHECKS.length * 3 - 1, fail: 0, skip: 0, assumed: 1 });
+    expect(json.counts).toEqual({ pass: CHECKS.length * 3 - assumedCount, fail: 0, skip: 0, assumed: assumedCount });
     expect(json.checks).toHaveLength(CHECKS.length);
     expect(json.results[0]).toEqual({ check: 'path.database-url-key', environment: 'staging', status: 'pass', message: expect.any(String) });
   });
 
   test('check ids are unique and categorised', () => {
     expect(new Set(CHECKS.map((c) => c.id)).size).toBe(CHECKS.length);
-    for (const check of CHECKS) expect(check.id).toMatch(/^(path|admission|schema|policy)\.[a-z-]+$/);
+    for (const check of CHECKS) expect(check.id).toMatch(/^(path|scheduling|admission|schema|policy)\.[a-z-]+$/);
     expect(() => runChecks(validInput(), [CHECKS[0]!, CHECKS[0]!])).toThrow(/Two checks share the id "path.database-url-key"/);
   });
 });

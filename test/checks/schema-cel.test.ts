@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { runChecks } from '../../src/checks/run';
 import { cachedEvaluator, checkFormat, evaluateNow, parseProblem } from '../../src/checks/schema/cel-evaluator';
 import { type CelNode, type CelRule, celTree, objectViolations, toCelValue, transitionViolations } from '../../src/checks/schema/cel-rules';
-import { crdCatalog, pooler, processorSecret, resultOf, runBroken, validInput } from './helpers';
+import { NAMES, crdCatalog, pooler, processorSecret, resultOf, runBroken, validInput } from './helpers';
 
 interface RuleCase {
   readonly kind: string;
@@ -72,7 +72,7 @@ describe('CEL rules of the CRDs we render', () => {
     const refused = runBroken('staging', (objects) => c.refused(pick(objects, c.kind)));
     const result = resultOf(refused, 'schema.cel-rules', 'staging');
     expect(result.status).toBe('fail');
-    expect(result.message).toContain(`${c.kind} tuist-pg-pooler-rw, ${c.path}: the CRD's rule \`${c.rule}\` refuses it: ${JSON.stringify(c.message)}`);
+    expect(result.message).toContain(`${c.kind} ${NAMES.pooler}, ${c.path}: the CRD's rule \`${c.rule}\` refuses it: ${JSON.stringify(c.message)}`);
     expect(result.fix).toMatch(/src\/k8s/);
   });
 
@@ -147,7 +147,7 @@ describe('the pruned schema and CEL values', () => {
 describe('schema.formats on our objects', () => {
   test('refuses an ExternalSecret whose date-time is not one, and accepts one that is', () => {
     const bad = runBroken('production', (objects) => { processorSecret(objects).status = { refreshTime: 'yesterday' }; });
-    expect(resultOf(bad, 'schema.formats', 'production')).toMatchObject({ status: 'fail', message: expect.stringContaining('ExternalSecret tuist-processor-database, status.refreshTime: "yesterday" is not a valid date-time') });
+    expect(resultOf(bad, 'schema.formats', 'production')).toMatchObject({ status: 'fail', message: expect.stringContaining(`ExternalSecret ${NAMES.processorSecret}, status.refreshTime: "yesterday" is not a valid date-time`) });
     const good = runBroken('production', (objects) => { processorSecret(objects).status = { refreshTime: '2026-12-01T09:00:00Z' }; });
     expect(good.results.filter((r) => r.status === 'fail')).toEqual([]);
   });

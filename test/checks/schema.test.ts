@@ -175,7 +175,7 @@ describe('schema.custom-resources', () => {
   test('fails when a custom resource has a field its CRD does not define', () => {
     const run = runBroken('canary', (objects) => { pooler(objects).spec.pgbouncer.poolSize = 20; });
     const failure = expectOnlyFailure(run, 'schema.custom-resources', 'canary');
-    expect(failure.message).toMatch(/Pooler tuist-pg-pooler-rw does not match the schema of cloudnative-pg\/postgresql.cnpg.io_poolers.json: spec.pgbouncer: unknown field "poolSize"/);
+    expect(failure.message).toMatch(/Pooler tuist-tuist-pg-pooler-rw does not match the schema of cloudnative-pg\/postgresql.cnpg.io_poolers.json: spec.pgbouncer: unknown field "poolSize"/);
   });
 
   test('fails, naming the allowed values, when a value is outside an enum', () => {

@@ -19,9 +19,10 @@ describe('check command', () => {
     const { out, ctx } = context(withoutJoin);
     expect(main([], ctx)).toBe(1);
     const report = out.join('\n');
-    expect(report).toMatch(/^FAIL +path\.tailscale-auth-key +staging +Deployment tuist-xcresult-processor has no TAILSCALE_AUTH_KEY env var\. Without it the VM never joins the tailnet/m);
+    expect(report).toMatch(/^FAIL +path\.tailscale-auth-key +staging +Deployment tuist-tuist-xcresult-processor has no TAILSCALE_AUTH_KEY env var\. Without it the VM never joins the tailnet/m);
     expect(report).toMatch(/^ +fix: Set TAILSCALE_AUTH_KEY from a secretKeyRef/m);
-    expect(report).toMatch(/^FAIL +path\.database-url-host +staging +Secret key processor-database-url: the URL's host is "tuist-pg-pooler-rw\.tuist-staging\.svc"/m);
+    expect(report).toMatch(/^FAIL +path\.database-url-host +staging +Secret key processor-database-url: the URL's host is "tuist-tuist-pg-pooler-rw\.tuist-staging\.svc"/m);
+    expect(report).toMatch(/^SKIPPED +path\.vm-endpoints +staging +The VM does not join the tailnet \(no TAILSCALE_AUTH_KEY/m);
     expect(report).toMatch(/Checks FAILED: .* 2 failed\.$/);
   });
 

@@ -36,20 +36,20 @@ describe('diff command', () => {
   });
 
   test('changes found: exit 3, the diff in text, naming the base and how it was read', async () => {
-    const repo = baseRepo((f) => editYaml(f, 'dist/staging/deployment.tuist-xcresult-processor.yaml', (d) => { d.spec.replicas = 2; }));
+    const repo = baseRepo((f) => editYaml(f, 'dist/staging/deployment.tuist-tuist-xcresult-processor.yaml', (d) => { d.spec.replicas = 2; }));
     const { code, out } = await run(['--base', 'main', '--repo', repo]);
     expect(code).toBe(3);
     expect(out).toMatch(/^Rendered changes against main \([0-9a-f]{12}\)\nnote: the base [0-9a-f]{12} has no scripts\/run.js/);
-    expect(out).toContain('  ~ Deployment/tuist-staging/tuist-xcresult-processor\n      spec.replicas: 2 → 1');
+    expect(out).toContain('  ~ Deployment/tuist-staging/tuist-tuist-xcresult-processor\n      spec.replicas: 2 → 1');
   });
 
   test('dangerous changes found: exit 4, markdown written to --out', async () => {
-    const repo = baseRepo((f) => editYaml(f, 'dist/canary/deployment.tuist-processor.yaml', (d) => { d.spec.selector.matchLabels.extra = 'x'; }));
+    const repo = baseRepo((f) => editYaml(f, 'dist/canary/deployment.tuist-tuist-processor.yaml', (d) => { d.spec.selector.matchLabels.extra = 'x'; }));
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'diff-out-')), 'diff.md');
     const { code, out } = await run(['--base', 'main', '--repo', repo, '--format', 'markdown', '--out', file]);
     expect(code).toBe(4);
     expect(out).toBe(`diff: changes, 1 dangerous; wrote ${file}.`);
-    expect(fs.readFileSync(file, 'utf8')).toMatch(/^## Rendered changes against `main \([0-9a-f]{12}\)`[\s\S]*> \[!CAUTION\][\s\S]*Deployment\/tuist-canary\/tuist-processor/);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^## Rendered changes against `main \([0-9a-f]{12}\)`[\s\S]*> \[!CAUTION\][\s\S]*Deployment\/tuist-canary\/tuist-tuist-processor/);
   });
 
   test('--out writes an empty file when nothing changed', async () => {

@@ -9,7 +9,7 @@ describe('matrix command', () => {
     const { out, ctx } = context();
     expect(main([], ctx)).toBe(0);
     expect(out.join('\n')).toMatch(/^tailnet tuist-staging \(staging\)[\s\S]*\n\ntailnet tuist \(canary, production\)/);
-    expect(out.join('\n')).toMatch(/tag:tuist-macmini-staging\s+allow\s+deny\s+deny/);
+    expect(out.join('\n')).toMatch(/tag:tuist-macmini-staging\s+allow\s+allow\s+allow\s+allow\s+allow\s+deny\s+deny/);
   });
 
   test('--tailnet selects one tailnet; --markdown prints the dist/ form', () => {

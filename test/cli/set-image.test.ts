@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/set-image';
 import { environmentFile } from '../../src/release/set-image';
 import { readTree } from '../../src/synth/output-tree';
-import { ENVIRONMENTS, TAILNETS } from '../fixtures';
+import { objectNames } from '../../src/config/names';
+import { ENVIRONMENTS, TAILNETS, canary, production, staging as stagingConfig } from '../fixtures';
 import { ROOT, read, tempRoot } from '../release/temp-root';
 
 describe('set-image command', () => {
@@ -18,9 +19,9 @@ describe('set-image command', () => {
   }
 
   test('pins and says what to commit', () => {
-    const { code, out } = run(['--env', 'production', '--component', 'processor', '--tag', '4.112.0']);
+    const { code, out } = run(['--env', 'production', '--component', 'processor', '--tag', 'sha-0123456789ab']);
     expect(code).toBe(0);
-    expect(out).toContain('pinned production processor to 4.112.0 (was 4.111.2) in src/config/environments/production.ts');
+    expect(out).toContain(`pinned production processor to sha-0123456789ab (was ${production.processor.image.tag}) in src/config/environments/production.ts`);
     expect(out).toContain('git add src/config/environments/production.ts dist/');
   });
 
@@ -62,8 +63,9 @@ describe('set-image end to end (a copy of the repository, the real synth)', () =
     const result = runIn(root, ['set-image', '--env', 'canary', '--component', 'xcresult-processor', '--tag', '4.113.0']);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
     const changed = before.split('\n').filter((line, i) => line !== read(root, 'canary').split('\n')[i]);
-    expect(changed).toEqual(["    image: { repository: 'ghcr.io/tuist/xcresult-processor', tag: '4.112.0' },"]);
-    expect(fs.readFileSync(path.join(root, 'dist/canary/deployment.tuist-xcresult-processor.yaml'), 'utf8')).toContain('image: ghcr.io/tuist/xcresult-processor:4.113.0');
+    const { repository, tag } = canary.xcresultProcessor.image;
+    expect(changed).toEqual([`    image: { repository: '${repository}', tag: '${tag}' },`]);
+    expect(fs.readFileSync(path.join(root, `dist/canary/deployment.${objectNames(canary).xcresultProcessorDeployment}.yaml`), 'utf8')).toContain(`image: ${repository}:4.113.0`);
     expect(runIn(root, ['synth', '--check']).status).toBe(0);
   });
 
@@ -71,7 +73,7 @@ describe('set-image end to end (a copy of the repository, the real synth)', () =
     const root = copyRepository();
     // Another environment is broken, so the synthesis after the edit fails.
     const staging = path.join(root, environmentFile('staging'));
-    fs.writeFileSync(staging, fs.readFileSync(staging, 'utf8').replace("tag: 'c6d08f92'", "tag: 'latest'"));
+    fs.writeFileSync(staging, fs.readFileSync(staging, 'utf8').replace(`tag: '${stagingConfig.processor.image.tag}'`, "tag: 'latest'"));
     const before = read(root, 'canary');
     const dist = readTree(path.join(root, 'dist'));
     const result = runIn(root, ['set-image', '--env', 'canary', '--component', 'processor', '--tag', '4.113.0']);

@@ -16,7 +16,7 @@ describe('synth command', () => {
     const { out, ctx } = context();
     expect(main(['--out', dir], ctx)).toBe(0);
     expect(out.join('\n')).toMatch(/staging\s+tuist-staging\s+.*tuist-pg-pooler-staging \(tag:tuist-k8s-staging\)/);
-    expect([...readTree(dir).keys()]).toEqual(expect.arrayContaining(['staging/pooler.tuist-pg-pooler-rw.yaml', 'production/deployment.tuist-xcresult-processor.yaml']));
+    expect([...readTree(dir).keys()]).toEqual(expect.arrayContaining(['staging/pooler.tuist-tuist-pg-pooler-rw.yaml', 'production/deployment.tuist-tuist-xcresult-processor.yaml']));
   });
 
   test('fails on a bad configuration, naming environment and field, and leaves the previous dist/ untouched', () => {
@@ -30,10 +30,10 @@ describe('synth command', () => {
 
   test('--check fails on a stale dist/ and says how to fix it', () => {
     main(['--out', dir, '-q'], context().ctx);
-    fs.writeFileSync(path.join(dir, 'staging', 'pooler.tuist-pg-pooler-rw.yaml'), 'edited by hand\n');
+    fs.writeFileSync(path.join(dir, 'staging', 'pooler.tuist-tuist-pg-pooler-rw.yaml'), 'edited by hand\n');
     const { err, ctx } = context();
     expect(main(['--out', dir, '--check'], ctx)).toBe(1);
-    expect(err.join('\n')).toMatch(/is stale[\s\S]*changed: .*staging\/pooler.tuist-pg-pooler-rw.yaml[\s\S]*Fix: run `npm run synth`/);
+    expect(err.join('\n')).toMatch(/is stale[\s\S]*changed: .*staging\/pooler.tuist-tuist-pg-pooler-rw.yaml[\s\S]*Fix: run `npm run synth`/);
   });
 
   test('--check passes on a fresh dist/', () => {
@@ -46,7 +46,7 @@ describe('synth command', () => {
   });
 
   test('synthesizes a configuration variant without touching other environments', () => {
-    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; });
+    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; d.xcresultProcessor.fleet.hosts = 3; });
     const { ctx } = context([env]);
     expect(main(['--out', dir, '-q'], ctx)).toBe(0);
     // Only staging's files, plus the policy of the one tailnet staging is on.

@@ -48,23 +48,25 @@ describe('configuration validation', () => {
     expectOnly(staging, (d) => { (d.pooler.tailnetExposure as any).tags = ['tag:tuist-macmini-staging']; }, 'pooler.tailnetExposure.tags[0]', /not the environment's cluster tag/);
   });
 
-  test('fails when an image tag floats', () => {
-    expectOnly(staging, (d) => { d.processor.image.tag = 'latest'; }, 'processor.image.tag', /floating tag/);
-    expectOnly(staging, (d) => { d.xcresultProcessor.image.tag = ''; }, 'xcresultProcessor.image.tag', /floating tag/);
+  test('fails when an image tag floats, in every environment, naming the tag and what is allowed', () => {
+    for (const [base, tag] of [[staging, 'latest'], [canary, 'main'], [production, 'stable'], [staging, 'feature-login'], [production, 'c6d08f92']] as const) {
+      expectOnly(base, (d) => { d.processor.image.tag = tag; }, 'processor.image.tag', new RegExp(`"${tag}" is a floating tag.*Allowed: a CI build tag "sha-<7 to 40 lowercase hex>", a semver release .* Fix: run \`npm run set-image\``));
+    }
+    expectOnly(canary, (d) => { d.xcresultProcessor.image.tag = 'sha-XYZ'; }, 'xcresultProcessor.image.tag', /"sha-XYZ" is a floating tag/);
   });
 
-  test('fails when canary or production images are not semver or a digest', () => {
-    expectOnly(production, (d) => { d.xcresultProcessor.image.tag = 'c6d08f92'; }, 'xcresultProcessor.image.tag', /neither a semver release nor an sha256 digest, which production requires/);
-    expectOnly(canary, (d) => { d.processor.image.tag = 'c6d08f92'; }, 'processor.image.tag', /which canary requires/);
+  test('accepts CI build tags, semver releases and digests in every environment', () => {
+    for (const base of [staging, canary, production]) {
+      for (const tag of ['sha-0123456789ab', 'sha-0123456', '4.113.0', 'v0.12.3-rc.1', `sha256:${'a'.repeat(64)}`]) {
+        expect(problemsOf(variant(base, (d) => { d.processor.image.tag = tag; d.xcresultProcessor.image.tag = tag; }))).toEqual([]);
+      }
+    }
   });
 
   test('fails when an image tag is not a tag a registry accepts', () => {
     expectOnly(staging, (d) => { d.processor.image.tag = 'bad tag'; }, 'processor.image.tag', /not an image tag/);
     expectOnly(staging, (d) => { d.processor.image.tag = `-${'a'.repeat(10)}`; }, 'processor.image.tag', /not an image tag/);
-  });
-
-  test('accepts a digest in production', () => {
-    expect(problemsOf(variant(production, (d) => { d.processor.image.tag = `sha256:${'a'.repeat(64)}`; }))).toEqual([]);
+    expectOnly(staging, (d) => { d.xcresultProcessor.image.tag = ''; }, 'xcresultProcessor.image.tag', /not an image tag/);
   });
 
   test('fails when production runs fewer than two poolers', () => {
@@ -79,13 +81,15 @@ describe('configuration validation', () => {
     expectOnly(staging, (d) => { (d.pooler.parameters as any).default_pool_size = 20; }, 'pooler.parameters.default_pool_size', /CNPG wants strings/);
   });
 
-  test('fails when the pooler is named like the cluster', () => {
-    expectOnly(staging, (d) => { d.pooler.name = d.database.clusterName; }, 'pooler.name', /CNPG rejects a Pooler named like a Cluster/);
-  });
-
   test('fails when names are not DNS-1123', () => {
     expectOnly(staging, (d) => { d.namespace = 'Tuist_Staging'; }, 'namespace', /not one DNS label/);
-    expectOnly(staging, (d) => { d.pooler.name = 'pooler.rw'; }, 'pooler.name', /not one DNS label/);
+    expectOnly(staging, (d) => { d.release.fullname = 'tuist.tuist'; }, 'release.fullname', /"tuist\.tuist" is not one DNS label.*Helm release's fullname/);
+  });
+
+  test('fails when the release fullname makes an object name longer than a DNS label', () => {
+    const problems = problemsOf(variant(staging, (d) => { d.release.fullname = 'a'.repeat(40); }));
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems) expect(problem).toMatch(/^staging release\.fullname: "a{40}" makes the \w+ name "a{40}-[a-z-]+", which is not one DNS label.*Fix: shorten the fullname/);
   });
 
   test('fails when the VMs read the tailnet URL but the pooler is not exposed', () => {
@@ -102,20 +106,13 @@ describe('configuration validation', () => {
     expectOnly(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; }, 'xcresultProcessor.tailnetJoin', /a VM off the tailnet cannot reach/);
   });
 
-  test('fails when a vault item belongs to another environment', () => {
-    expectOnly(canary, (d) => { d.processorSecrets.databasePassword.key = 'tuist-production-postgres'; }, 'processorSecrets.databasePassword.key', /does not name environment "canary"/);
+  test('fails when a vault reference lacks its item or property (items are named alike in every environment\'s vault)', () => {
+    expectOnly(canary, (d) => { d.processorSecrets.databasePassword.property = ''; }, 'processorSecrets.databasePassword', /needs both key and property/);
+    expect(problemsOf(variant(canary, (d) => { d.processorSecrets.databasePassword = { ...staging.processorSecrets.databasePassword }; }))).toEqual([]);
   });
 
-  test('accepts a vault item of an environment whose name has a dash', () => {
-    const env = variant(staging, (d) => {
-      d.name = 'stage-2'; d.namespace = 'tuist-stage-2'; d.tailnet.operatorTag = 'tag:tuist-k8s-operator-stage-2';
-      d.tailnet.clusterTag = 'tag:tuist-k8s-stage-2'; d.tailnet.vmTag = 'tag:tuist-macmini-stage-2';
-      d.pooler.tailnetExposure = { enabled: true, hostname: 'tuist-pg-pooler-stage-2', tags: ['tag:tuist-k8s-stage-2'] };
-      d.processorSecrets.databasePassword.key = 'tuist-stage-2-postgres';
-    });
-    expect(validateEnvironments([env], TAILNETS)).toEqual([]);
-    const other = variant(env, (d) => { d.processorSecrets.databasePassword.key = 'tuist-stage-20-postgres'; });
-    expect(validateEnvironments([other], TAILNETS).map((p) => p.path)).toEqual(['processorSecrets.databasePassword.key']);
+  test('fails when the fleet has no hosts', () => {
+    expectOnly(staging, (d) => { d.xcresultProcessor.fleet.hosts = 0; }, 'xcresultProcessor.fleet.hosts', /0 must be a whole number of Mac mini hosts, at least 1/);
   });
 
   test('fails when an auth key would not be rotated before it expires', () => {
@@ -136,8 +133,8 @@ describe('configuration validation', () => {
     expectOnly(staging, (d) => { d.policy.extraClusterPorts = ['tcp:*']; }, 'policy.extraClusterPorts[0]', /wildcards are not allowed/);
   });
 
-  test('fails when a PodDisruptionBudget allows no disruption', () => {
-    expectOnly(production, (d) => { d.processor.podDisruptionBudget = { enabled: true, maxUnavailable: 0 }; }, 'processor.podDisruptionBudget.maxUnavailable', /at least 1/);
+  test('fails when a PodDisruptionBudget is not a count of pods', () => {
+    expectOnly(production, (d) => { d.processor.podDisruptionBudget = { enabled: true, minAvailable: -1 }; }, 'processor.podDisruptionBudget.minAvailable', /-1 must be a whole number of at least 0/);
   });
 
   test('fails when two environments share a namespace', () => {

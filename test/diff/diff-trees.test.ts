@@ -29,8 +29,8 @@ function editManifest(files: FileTree, file: string, mutate: (object: any) => vo
   return copy;
 }
 
-const STAGING_XCRESULT = 'staging/deployment.tuist-xcresult-processor.yaml';
-const STAGING_POOLER = 'staging/pooler.tuist-pg-pooler-rw.yaml';
+const STAGING_XCRESULT = 'staging/deployment.tuist-tuist-xcresult-processor.yaml';
+const STAGING_POOLER = 'staging/pooler.tuist-tuist-pg-pooler-rw.yaml';
 
 describe('diffTrees on crafted base/head pairs', () => {
   const base = rendered();
@@ -49,19 +49,19 @@ describe('diffTrees on crafted base/head pairs', () => {
     const report = diffTrees(base, head);
     const staged = report.environments.find((e) => e.environment === 'staging')!;
     expect(staged.changed).toEqual([{
-      key: 'Deployment/tuist-staging/tuist-xcresult-processor',
+      key: 'Deployment/tuist-staging/tuist-tuist-xcresult-processor',
       fields: [{
         path: 'spec.template.spec.containers[name=xcresult-processor].image',
         change: 'changed',
-        before: 'ghcr.io/tuist/xcresult-processor:c6d08f92',
-        after: 'ghcr.io/tuist/xcresult-processor:4.113.0',
+        before: `ghcr.io/tuist/tuist-xcresult-processor:${staging.xcresultProcessor.image.tag}`,
+        after: 'ghcr.io/tuist/tuist-xcresult-processor:4.113.0',
       }],
     }]);
     expect(staged.added).toEqual([]);
     expect(staged.removed).toEqual([]);
     expect(report.environments.filter((e) => e.environment !== 'staging').every((e) => e.changed.length === 0)).toBe(true);
     expect(report.dangers).toEqual([]);
-    expect(renderText(report)).toContain('spec.template.spec.containers[name=xcresult-processor].image: "ghcr.io/tuist/xcresult-processor:c6d08f92" → "ghcr.io/tuist/xcresult-processor:4.113.0"');
+    expect(renderText(report)).toContain(`spec.template.spec.containers[name=xcresult-processor].image: "ghcr.io/tuist/tuist-xcresult-processor:${staging.xcresultProcessor.image.tag}" → "ghcr.io/tuist/tuist-xcresult-processor:4.113.0"`);
   });
 
   test('a Deployment selector change is flagged as immutable', () => {
@@ -73,7 +73,7 @@ describe('diffTrees on crafted base/head pairs', () => {
     expect(report.dangers).toEqual([expect.objectContaining({
       kind: 'immutable-field',
       scope: 'environment staging',
-      subject: 'Deployment/tuist-staging/tuist-xcresult-processor',
+      subject: 'Deployment/tuist-staging/tuist-tuist-xcresult-processor',
       message: expect.stringMatching(/^`spec\.selector` changes from .*"xcresult-processor".* to .*"xcresult".*; Kubernetes rejects/),
     })]);
     const paths = report.environments.find((e) => e.environment === 'staging')!.changed[0]!.fields.map((f) => f.path);
@@ -81,9 +81,9 @@ describe('diffTrees on crafted base/head pairs', () => {
   });
 
   test('a Pooler cluster change is flagged as immutable', () => {
-    const head = withStaging((d) => { d.database.clusterName = 'tuist-pg-2'; });
+    const head = editManifest(base, STAGING_POOLER, (pooler) => { pooler.spec.cluster.name = 'tuist-pg-2'; });
     const report = diffTrees(base, head);
-    expect(report.dangers).toEqual([expect.objectContaining({ kind: 'immutable-field', subject: 'Pooler/tuist-staging/tuist-pg-pooler-rw', message: expect.stringContaining('`spec.cluster` changes from {"name":"tuist-pg"} to {"name":"tuist-pg-2"}') })]);
+    expect(report.dangers).toEqual([expect.objectContaining({ kind: 'immutable-field', subject: 'Pooler/tuist-staging/tuist-tuist-pg-pooler-rw', message: expect.stringContaining('`spec.cluster` changes from {"name":"tuist-tuist-pg"} to {"name":"tuist-pg-2"}') })]);
   });
 
   test('removing the tailnet exposure is flagged, pointing at the runbook', () => {
@@ -94,14 +94,14 @@ describe('diffTrees on crafted base/head pairs', () => {
     });
     const report = diffTrees(base, head);
     const exposure = report.dangers.filter((d) => d.kind === 'exposure-removed');
-    expect(exposure).toEqual([expect.objectContaining({ scope: 'environment staging', subject: 'Pooler/tuist-staging/tuist-pg-pooler-rw' })]);
+    expect(exposure).toEqual([expect.objectContaining({ scope: 'environment staging', subject: 'Pooler/tuist-staging/tuist-tuist-pg-pooler-rw' })]);
     expect(exposure[0]!.message).toMatch(/removes `tailscale.com\/expose`, `tailscale.com\/hostname`, `tailscale.com\/tags`.*docs\/runbooks\/unexpose-pooler.md/);
   });
 
   test.each([['false'], ['True']])('setting tailscale.com/expose to %j says the pooler leaves the tailnet (CNPG overwrites the value, the operator removes the proxy)', (value) => {
     const head = editManifest(base, STAGING_POOLER, (p) => { p.spec.serviceTemplate.metadata.annotations['tailscale.com/expose'] = value; });
     const dangers = diffTrees(base, head).dangers;
-    expect(dangers).toEqual([expect.objectContaining({ kind: 'exposure-removed', subject: 'Pooler/tuist-staging/tuist-pg-pooler-rw' })]);
+    expect(dangers).toEqual([expect.objectContaining({ kind: 'exposure-removed', subject: 'Pooler/tuist-staging/tuist-tuist-pg-pooler-rw' })]);
     expect(dangers[0]!.message).toBe(`\`tailscale.com/expose\` becomes ${JSON.stringify(value)}: CloudNativePG overwrites the value on the live Service, and the Tailscale operator, which exposes a Service only while the value is exactly "true", removes its proxy: the pooler leaves the tailnet and its tailnet hostname stops answering, so the VMs lose the database. Fix: apply this only after the VMs no longer use the tailnet URL (docs/runbooks/unexpose-pooler.md, step 1).`);
     expect(dangers[0]!.message).not.toMatch(/stays on the tailnet/);
   });
@@ -159,7 +159,7 @@ describe('diffTrees on crafted base/head pairs', () => {
     expect(printed).toContain('{{ .password | urlquery }}');
     // The processor Secret's URL template is a reference, and stays readable.
     const unchangedEso = diffTrees(new Map(), base).environments.find((e) => e.environment === 'staging')!.added.find((o) => o.key.startsWith('ExternalSecret/'))!;
-    expect(JSON.stringify(unchangedEso.content)).toContain('postgres://tuist_processor:{{ .password | urlquery | replace \\"+\\" \\"%20\\" }}@tuist-pg-pooler-rw.tuist-staging.svc:5432/tuist');
+    expect(JSON.stringify(unchangedEso.content)).toContain('postgres://tuist_processor:{{ .password | urlquery | replace \\"+\\" \\"%20\\" }}@tuist-tuist-pg-pooler-rw.tuist-staging.svc:5432/tuist');
   });
 
   test('a changed secret shows that it changed, not its values', () => {
@@ -182,12 +182,12 @@ describe('diffTrees on crafted base/head pairs', () => {
     const pooler = head.get(STAGING_POOLER)!;
     head.delete(STAGING_POOLER);
     head.set('staging/renamed-pooler.yaml', pooler);
-    head.delete('staging/deployment.tuist-processor.yaml');
+    head.delete('staging/deployment.tuist-tuist-processor.yaml');
     head.set('staging/configmap.extra.yaml', renderYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'tuist-staging' }, data: { a: '1' } }));
     const staged = diffTrees(base, head).environments.find((e) => e.environment === 'staging')!;
     expect(staged.changed).toEqual([]);
     expect(staged.added.map((o) => o.key)).toEqual(['ConfigMap/tuist-staging/extra']);
-    expect(staged.removed.map((o) => o.key)).toEqual(['Deployment/tuist-staging/tuist-processor']);
+    expect(staged.removed.map((o) => o.key)).toEqual(['Deployment/tuist-staging/tuist-tuist-processor']);
   });
 
   test('other files are listed as files; unparseable manifests say why', () => {

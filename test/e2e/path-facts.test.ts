@@ -13,7 +13,7 @@ describe('readPathFacts', () => {
     expect(readPathFacts(manifests)).toEqual({
       environment: 'staging',
       pooler: {
-        name: 'tuist-pg-pooler-rw',
+        name: 'tuist-tuist-pg-pooler-rw',
         hostname: 'tuist-pg-pooler-staging',
         tags: ['tag:tuist-k8s-staging'],
         poolMode: 'transaction',
@@ -33,7 +33,7 @@ describe('readPathFacts', () => {
       return o;
     });
     expect(() => readPathFacts(manifests)).toThrow(
-      'e2e fixture, environment "staging", Pooler/tuist-pg-pooler-rw: has no spec.serviceTemplate.metadata.annotations.tailscale.com/hostname',
+      'e2e fixture, environment "staging", Pooler/tuist-tuist-pg-pooler-rw: has no spec.serviceTemplate.metadata.annotations.tailscale.com/hostname',
     );
   });
 

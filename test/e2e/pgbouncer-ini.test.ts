@@ -38,7 +38,7 @@ describe('pgbouncerIni', () => {
 
   test('fails when a parameter is outside CNPG\'s allow-list', () => {
     expect(() => pgbouncerIni(withPooler({ parameters: { listen_port: '6432' } }), layout))
-      .toThrow('e2e fixture: Pooler tuist-pg-pooler-rw sets pgbouncer parameter "listen_port", which CNPG\'s webhook rejects; remove it or use an allowed one.');
+      .toThrow('e2e fixture: Pooler tuist-tuist-pg-pooler-rw sets pgbouncer parameter "listen_port", which CNPG\'s webhook rejects; remove it or use an allowed one.');
   });
 
   test('fails when a parameter value spans lines', () => {

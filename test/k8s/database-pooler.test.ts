@@ -5,9 +5,9 @@ describe('DatabasePooler', () => {
 
   test('is a read-write PgBouncer pooler in transaction mode with string parameters', () => {
     expect(pooler.apiVersion).toBe('postgresql.cnpg.io/v1');
-    expect(pooler.metadata).toMatchObject({ name: 'tuist-pg-pooler-rw', namespace: 'tuist-staging' });
+    expect(pooler.metadata).toMatchObject({ name: 'tuist-tuist-pg-pooler-rw', namespace: 'tuist-staging' });
     expect(pooler.spec).toMatchObject({
-      cluster: { name: 'tuist-pg' },
+      cluster: { name: 'tuist-tuist-pg' },
       type: 'rw',
       instances: 1,
       pgbouncer: { poolMode: 'transaction', parameters: { default_pool_size: '20', max_client_conn: '100' } },
@@ -38,8 +38,8 @@ describe('DatabasePooler', () => {
 
   test('names its in-cluster Service host after itself and its namespace', () => {
     const { chart } = synth(staging);
-    expect(chart.pooler.serviceName).toBe('tuist-pg-pooler-rw');
-    expect(chart.pooler.serviceHost).toBe('tuist-pg-pooler-rw.tuist-staging.svc');
+    expect(chart.pooler.serviceName).toBe('tuist-tuist-pg-pooler-rw');
+    expect(chart.pooler.serviceHost).toBe('tuist-tuist-pg-pooler-rw.tuist-staging.svc');
     expect(chart.pooler.port).toBe(5432);
   });
 });

@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentChart } from '../../src/k8s/environment-chart';
-import { ENVIRONMENTS, staging, synth } from '../fixtures';
+import { ENVIRONMENTS, staging, synth, variant } from '../fixtures';
 
 describe('EnvironmentChart', () => {
   test('puts every object in the environment\'s namespace with its environment label', () => {
@@ -21,9 +21,16 @@ describe('EnvironmentChart', () => {
     const nested = new EnvironmentChart(new Construct(new App(), 'Somewhere'), 'RenamedChart', { environment: staging });
     expect(selectors(nested)).toEqual(selectors(plain));
     expect(selectors(plain)).toEqual([
-      ['tuist-processor', { matchLabels: { 'app.kubernetes.io/name': 'processor', 'app.kubernetes.io/instance': 'processor-staging' } }],
-      ['tuist-xcresult-processor', { matchLabels: { 'app.kubernetes.io/name': 'xcresult-processor', 'app.kubernetes.io/instance': 'xcresult-processor-staging' } }],
+      ['tuist-tuist-processor', { matchLabels: { 'app.kubernetes.io/name': 'processor', 'app.kubernetes.io/instance': 'processor-staging' } }],
+      ['tuist-tuist-xcresult-processor', { matchLabels: { 'app.kubernetes.io/name': 'xcresult-processor', 'app.kubernetes.io/instance': 'xcresult-processor-staging' } }],
     ]);
+  });
+
+  test('names every object after the Helm release\'s fullname, so a takeover adopts it', () => {
+    const env = variant(staging, (d) => { d.release.fullname = 'acme-tuist'; });
+    const names = synth(env).objects.map((o) => o.metadata.name);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(name.startsWith('acme-tuist-')).toBe(true);
   });
 
   test('selectors match the pod template labels', () => {

@@ -1,11 +1,15 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ENV_VARS } from '../../src/config/env-vars';
+import { objectNames, vmPeerTags } from '../../src/config/names';
 import { containerEnv, findObject, production, staging, synth, variant } from '../fixtures';
 
 describe('XcresultProcessor', () => {
-  const deployment = findObject(synth(staging), 'Deployment', 'tuist-xcresult-processor');
+  const deployment = findObject(synth(staging), 'Deployment', 'tuist-tuist-xcresult-processor');
   const pod = deployment.spec.template.spec;
 
   test('lands only on Tart Mac minis of its fleet, tolerating their taint', () => {
-    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'darwin', 'tuist.dev/runtime': 'tart', 'tuist.dev/fleet': 'staging' });
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'darwin', 'tuist.dev/runtime': 'tart', 'tuist.dev/fleet': objectNames(staging).fleet });
     expect(pod.tolerations).toEqual([{ key: 'tuist.dev/macos', operator: 'Exists', effect: 'NoSchedule' }]);
   });
 
@@ -19,39 +23,51 @@ describe('XcresultProcessor', () => {
   });
 
   test('never surges and waits 1800 s for progress', () => {
-    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    const rolling = findObject(synth(variant(staging, (d) => { d.xcresultProcessor.rollout = 'no-surge'; })), 'Deployment', deployment.metadata.name);
+    expect(rolling.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
     expect(deployment.spec.progressDeadlineSeconds).toBe(1800);
-    const recreate = findObject(synth(variant(staging, (d) => { d.xcresultProcessor.rollout = 'recreate'; })), 'Deployment', 'tuist-xcresult-processor');
+    const recreate = findObject(synth(variant(staging, (d) => { d.xcresultProcessor.rollout = 'recreate'; })), 'Deployment', deployment.metadata.name);
     expect(recreate.spec.strategy).toEqual({ type: 'Recreate' });
   });
 
-  test('is scraped by Prometheus on 9091', () => {
-    expect(deployment.spec.template.metadata.annotations).toEqual({
-      'prometheus.io/scrape': 'true', 'prometheus.io/port': '9091', 'prometheus.io/path': '/metrics',
-    });
+  test('carries no scrape annotations: its Pod IP is the guest\'s vmnet address, which the cluster cannot reach', () => {
+    expect(deployment.spec.template.metadata.annotations).toBeUndefined();
+  });
+
+  test('gives the VM the configured grace period to drain', () => {
+    expect(pod.terminationGracePeriodSeconds).toBe(staging.xcresultProcessor.terminationGracePeriodSeconds);
   });
 
   test('gets the database URL from the environment\'s key and joins the tailnet as its Pod', () => {
-    expect(containerEnv(deployment)).toEqual({
+    const names = objectNames(staging);
+    expect(containerEnv(deployment)).toMatchObject({
       TUIST_MODE: 'xcresult_processor',
       TUIST_DATABASE_POOLED: '1',
       POD_NAME: { fieldRef: { fieldPath: 'metadata.name' } },
-      DATABASE_URL: { secretKeyRef: { name: 'tuist-processor-database', key: 'xcresult-processor-database-url' } },
-      TAILSCALE_AUTH_KEY: { secretKeyRef: { name: 'tuist-macos-fleet-tailscale', key: 'auth-key' } },
+      DATABASE_URL: { secretKeyRef: { name: names.processorSecret, key: 'xcresult-processor-database-url' } },
+      TAILSCALE_AUTH_KEY: { secretKeyRef: { name: names.vmCredentialSecret, key: 'auth-key' } },
+      TAILSCALE_TAGS: staging.tailnet.vmTag,
       TAILSCALE_HOSTNAME: { fieldRef: { fieldPath: 'metadata.name' } },
-      TAILSCALE_PEER_TAGS: 'tag:tuist-k8s-staging',
+      TAILSCALE_PEER_TAGS: vmPeerTags(staging).join(','),
     });
+  });
+
+  test('pins the tags of every peer it dials: the pooler proxy\'s and the receivers\'', () => {
+    const env = variant(staging, (d) => { (d.pooler.tailnetExposure as any).tags = ['tag:tuist-pg-pooler-staging']; });
+    const peers = containerEnv(findObject(synth(env), 'Deployment', deployment.metadata.name)).TAILSCALE_PEER_TAGS.split(',');
+    expect(peers).toEqual(['tag:tuist-pg-pooler-staging', staging.tailnet.clusterTag]);
   });
 
   test('gets no tailnet credential when it does not join the tailnet', () => {
     const env = variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; });
-    const envVars = containerEnv(findObject(synth(env), 'Deployment', 'tuist-xcresult-processor'));
+    const envVars = containerEnv(findObject(synth(env), 'Deployment', 'tuist-tuist-xcresult-processor'));
     expect(Object.keys(envVars).filter((k) => k.startsWith('TAILSCALE_'))).toEqual([]);
   });
 
-  test('requests 1000m/2Gi and is limited to 3000m/4Gi with its pinned image', () => {
-    expect(pod.containers[0].resources).toEqual({ requests: { cpu: '1000m', memory: '2Gi' }, limits: { cpu: '3000m', memory: '4Gi' } });
-    expect(pod.containers[0].image).toBe('ghcr.io/tuist/xcresult-processor:c6d08f92');
+  test('takes its resources and pinned image from the configuration', () => {
+    expect(pod.containers[0].resources).toEqual(staging.xcresultProcessor.resources);
+    const { repository, tag } = staging.xcresultProcessor.image;
+    expect(pod.containers[0].image).toBe(`${repository}:${tag}`);
   });
 
   test('carries a reason for every Linux-only rule it is exempt from', () => {
@@ -65,13 +81,22 @@ describe('XcresultProcessor', () => {
   test('gets a PodDisruptionBudget with the same selector only where the environment asks', () => {
     expect(synth(staging).objects.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
     const manifests = synth(production);
-    const pdb = findObject(manifests, 'PodDisruptionBudget', 'tuist-xcresult-processor');
-    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: findObject(manifests, 'Deployment', 'tuist-xcresult-processor').spec.selector.matchLabels } });
+    const pdb = findObject(manifests, 'PodDisruptionBudget', 'tuist-tuist-xcresult-processor');
+    expect(pdb.spec).toEqual({ minAvailable: (production.xcresultProcessor.podDisruptionBudget as { minAvailable: number }).minAvailable, selector: { matchLabels: findObject(manifests, 'Deployment', 'tuist-tuist-xcresult-processor').spec.selector.matchLabels } });
   });
 
   test('renders a digest as repository@digest', () => {
     const digest = `sha256:${'b'.repeat(64)}`;
     const env = variant(production, (d) => { d.xcresultProcessor.image.tag = digest; });
-    expect(findObject(synth(env), 'Deployment', 'tuist-xcresult-processor').spec.template.spec.containers[0].image).toBe(`ghcr.io/tuist/xcresult-processor@${digest}`);
+    expect(findObject(synth(env), 'Deployment', 'tuist-tuist-xcresult-processor').spec.template.spec.containers[0].image).toBe(`${production.xcresultProcessor.image.repository}@${digest}`);
+  });
+
+  test('sets the tailnet variables by the names the VM\'s boot script reads', () => {
+    const script = fs.readFileSync(path.join(__dirname, '..', '..', 'vm', 'tailscale-up.sh'), 'utf8');
+    const set = Object.keys(containerEnv(deployment));
+    for (const name of [ENV_VARS.tailscaleAuthKey, ENV_VARS.tailscaleTags, ENV_VARS.tailscaleHostname, ENV_VARS.tailscalePeerTags]) {
+      expect(set).toContain(name);
+      expect(script).toContain(`\${${name}`);
+    }
   });
 });

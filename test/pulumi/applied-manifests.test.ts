@@ -32,25 +32,25 @@ describe('applied manifests', () => {
 
   test('Secrets and ExternalSecrets first, then the pooler, then the workloads', async () => {
     const { byKey, credential } = await apply(production);
-    const externalSecret = byKey.get('ExternalSecret/tuist/tuist-processor-database');
-    const pooler = byKey.get('Pooler/tuist/tuist-pg-pooler-rw');
+    const externalSecret = byKey.get('ExternalSecret/tuist/tuist-tuist-processor-external-secrets');
+    const pooler = byKey.get('Pooler/tuist/tuist-tuist-pg-pooler-rw');
     expect(externalSecret!.dependencies).toEqual([]);
     expect([...pooler!.dependencies].sort()).toEqual(urns([credential, externalSecret]));
-    for (const name of ['tuist-processor', 'tuist-xcresult-processor']) {
+    for (const name of ['tuist-tuist-processor', 'tuist-tuist-xcresult-processor']) {
       expect([...byKey.get(`Deployment/tuist/${name}`)!.dependencies].sort()).toEqual(urns([credential, externalSecret, pooler]));
     }
   });
 
   test('the vault-synced VM credential (canary) is in the secrets phase the xcresult processor waits for', async () => {
     const { byKey } = await apply(canary);
-    const vmCredential = byKey.get('ExternalSecret/tuist-canary/tuist-macos-fleet-tailscale');
-    expect(byKey.get('Deployment/tuist-canary/tuist-xcresult-processor')!.dependencies).toContain(vmCredential!.urn);
+    const vmCredential = byKey.get('ExternalSecret/tuist-canary/tuist-tuist-capi-scaleway-applesilicon-tailscale');
+    expect(byKey.get('Deployment/tuist-canary/tuist-tuist-xcresult-processor')!.dependencies).toContain(vmCredential!.urn);
   });
 
   test('production\'s pooler and ExternalSecrets are protected; its workloads are not', async () => {
     const { applied } = await apply(production);
     const protectedKeys = applied.filter((r) => r.protect).map((r) => objectKey(r.inputs as any)).sort();
-    expect(protectedKeys).toEqual(['ExternalSecret/tuist/tuist-processor-database', 'Pooler/tuist/tuist-pg-pooler-rw']);
+    expect(protectedKeys).toEqual(['ExternalSecret/tuist/tuist-tuist-processor-external-secrets', 'Pooler/tuist/tuist-tuist-pg-pooler-rw']);
   });
 
   test('canary protects nothing', async () => {
@@ -60,7 +60,7 @@ describe('applied manifests', () => {
 
   test('the xcresult processor\'s rollout is awaited past its 1800 s progress deadline', async () => {
     const { byKey } = await apply(production);
-    expect(byKey.get('Deployment/tuist/tuist-xcresult-processor')!.customTimeouts).toEqual({ create: '35m', update: '35m', delete: '' });
-    expect(byKey.get('Deployment/tuist/tuist-processor')!.customTimeouts).toEqual({ create: '', update: '', delete: '' });
+    expect(byKey.get('Deployment/tuist/tuist-tuist-xcresult-processor')!.customTimeouts).toEqual({ create: '35m', update: '35m', delete: '' });
+    expect(byKey.get('Deployment/tuist/tuist-tuist-processor')!.customTimeouts).toEqual({ create: '', update: '', delete: '' });
   });
 });

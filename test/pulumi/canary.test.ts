@@ -10,11 +10,11 @@ describe('stack "canary"', () => {
   test('registers its policy and its objects, the vault-synced VM credential among them; protects nothing', async () => {
     const { resources } = await runStack(canary);
     expect(resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
-      'kubernetes:apps/v1:Deployment tuist-canary/tuist-processor',
-      'kubernetes:apps/v1:Deployment tuist-canary/tuist-xcresult-processor',
-      'kubernetes:external-secrets.io/v1:ExternalSecret tuist-canary/tuist-macos-fleet-tailscale',
-      'kubernetes:external-secrets.io/v1:ExternalSecret tuist-canary/tuist-processor-database',
-      'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-canary/tuist-pg-pooler-rw',
+      'kubernetes:apps/v1:Deployment tuist-canary/tuist-tuist-processor',
+      'kubernetes:apps/v1:Deployment tuist-canary/tuist-tuist-xcresult-processor',
+      'kubernetes:external-secrets.io/v1:ExternalSecret tuist-canary/tuist-tuist-capi-scaleway-applesilicon-tailscale',
+      'kubernetes:external-secrets.io/v1:ExternalSecret tuist-canary/tuist-tuist-processor-external-secrets',
+      'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-canary/tuist-tuist-pg-pooler-rw',
       'pulumi:providers:kubernetes kubernetes-canary',
       'pulumi:providers:tailscale tailscale-tuist',
       'tailscale:index/acl:Acl tailnet-policy-acl',

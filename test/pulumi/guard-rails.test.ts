@@ -9,8 +9,8 @@ function canaryResources(): ResourceRecord[] {
   return [
     { type: RESOURCE_TYPES.acl, name: 'tailnet-policy', inputs: { acl: '{"tagOwners": {"tag:tuist-k8s-production": []}}', overwriteExistingContent: true } },
     { type: RESOURCE_TYPES.tailnetKey, name: 'key', inputs: { tags: ['tag:tuist-macmini-canary'], reusable: true, preauthorized: true, ephemeral: true, expiry: 2592000 } },
-    { type: 'kubernetes:core/v1:Secret', name: 's', inputs: { metadata: { name: 'tuist-macos-fleet-tailscale', namespace: 'tuist-canary' }, stringData: { 'auth-key': 'x' } } },
-    { type: 'kubernetes:apps/v1:Deployment', name: 'd', inputs: { metadata: { name: 'tuist-xcresult-processor', namespace: 'tuist-canary' }, spec: { template: { spec: { containers: [{ env: [{ name: 'TAILSCALE_PEER_TAGS', value: 'tag:tuist-k8s-canary' }] }] } } } } },
+    { type: 'kubernetes:core/v1:Secret', name: 's', inputs: { metadata: { name: 'tuist-tuist-capi-scaleway-applesilicon-tailscale', namespace: 'tuist-canary' }, stringData: { 'auth-key': 'x' } } },
+    { type: 'kubernetes:apps/v1:Deployment', name: 'd', inputs: { metadata: { name: 'tuist-tuist-xcresult-processor', namespace: 'tuist-canary' }, spec: { template: { spec: { containers: [{ env: [{ name: 'TAILSCALE_PEER_TAGS', value: 'tag:tuist-k8s-canary' }] }] } } } } },
   ];
 }
 
@@ -72,7 +72,7 @@ describe('guard rails', () => {
   });
 
   test('fails when a Kubernetes resource lands in another environment\'s namespace', () => {
-    const violations = violationsWith((rs) => rs.map((r) => (r.type === 'kubernetes:core/v1:Secret' ? { ...r, inputs: { ...r.inputs, metadata: { name: 'tuist-macos-fleet-tailscale', namespace: production.namespace } } } : r)));
+    const violations = violationsWith((rs) => rs.map((r) => (r.type === 'kubernetes:core/v1:Secret' ? { ...r, inputs: { ...r.inputs, metadata: { name: 'tuist-tuist-capi-scaleway-applesilicon-tailscale', namespace: production.namespace } } } : r)));
     expect(violations).toEqual([expect.stringMatching(/^\[own-namespace-only\] kubernetes:core\/v1:Secret::s: metadata\.namespace is "tuist"; environment "canary" only touches namespace "tuist-canary"/)]);
   });
 

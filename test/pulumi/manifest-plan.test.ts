@@ -14,18 +14,18 @@ describe('manifest plan', () => {
   test('secrets come before the pooler, which comes before the workloads', () => {
     const phases = Object.fromEntries(planManifests(production, synth(production).objects).map((p) => [objectKey(p.object), p.phase]));
     expect(phases).toEqual({
-      'Pooler/tuist/tuist-pg-pooler-rw': 'data-path',
-      'ExternalSecret/tuist/tuist-processor-database': 'secrets',
-      'Deployment/tuist/tuist-processor': 'workloads',
-      'PodDisruptionBudget/tuist/tuist-processor': 'workloads',
-      'Deployment/tuist/tuist-xcresult-processor': 'workloads',
-      'PodDisruptionBudget/tuist/tuist-xcresult-processor': 'workloads',
+      'Pooler/tuist/tuist-tuist-pg-pooler-rw': 'data-path',
+      'ExternalSecret/tuist/tuist-tuist-processor-external-secrets': 'secrets',
+      'Deployment/tuist/tuist-tuist-processor': 'workloads',
+      'PodDisruptionBudget/tuist/tuist-tuist-processor': 'workloads',
+      'Deployment/tuist/tuist-tuist-xcresult-processor': 'workloads',
+      'PodDisruptionBudget/tuist/tuist-tuist-xcresult-processor': 'workloads',
     });
   });
 
   test('production protects its stateful objects (pooler, ExternalSecrets) and nothing else', () => {
     const protectedKeys = planManifests(production, synth(production).objects).filter((p) => p.protect).map((p) => objectKey(p.object));
-    expect(protectedKeys).toEqual(['Pooler/tuist/tuist-pg-pooler-rw', 'ExternalSecret/tuist/tuist-processor-database']);
+    expect(protectedKeys).toEqual(['Pooler/tuist/tuist-tuist-pg-pooler-rw', 'ExternalSecret/tuist/tuist-tuist-processor-external-secrets']);
   });
 
   test.each([['staging'], ['canary']])('%s protects nothing, so it can be torn down and rebuilt', (name) => {
@@ -36,9 +36,9 @@ describe('manifest plan', () => {
   test('a Deployment is awaited past its own progress deadline; other kinds keep the default', () => {
     const plan = planManifests(staging, synth(staging).objects);
     const timeouts = Object.fromEntries(plan.map((p) => [objectKey(p.object), p.awaitTimeout]));
-    expect(timeouts['Deployment/tuist-staging/tuist-xcresult-processor']).toBe(`${Math.ceil((XCRESULT_PROGRESS_DEADLINE_SECONDS + ROLLOUT_AWAIT_MARGIN_SECONDS) / 60)}m`);
-    expect(timeouts['Pooler/tuist-staging/tuist-pg-pooler-rw']).toBeUndefined();
-    expect(timeouts['ExternalSecret/tuist-staging/tuist-processor-database']).toBeUndefined();
+    expect(timeouts['Deployment/tuist-staging/tuist-tuist-xcresult-processor']).toBe(`${Math.ceil((XCRESULT_PROGRESS_DEADLINE_SECONDS + ROLLOUT_AWAIT_MARGIN_SECONDS) / 60)}m`);
+    expect(timeouts['Pooler/tuist-staging/tuist-tuist-pg-pooler-rw']).toBeUndefined();
+    expect(timeouts['ExternalSecret/tuist-staging/tuist-tuist-processor-external-secrets']).toBeUndefined();
   });
 
   test('every kind the charts render has a rule', () => {
@@ -55,6 +55,6 @@ describe('manifest plan', () => {
 
   test('fails when an object lies in another environment\'s namespace', () => {
     const stray = { ...synth(production).objects[0]! };
-    expect(() => planManifests(staging, [stray])).toThrow(/Pooler\/tuist\/tuist-pg-pooler-rw is not in the environment's namespace "tuist-staging"/);
+    expect(() => planManifests(staging, [stray])).toThrow(/Pooler\/tuist\/tuist-tuist-pg-pooler-rw is not in the environment's namespace "tuist-staging"/);
   });
 });

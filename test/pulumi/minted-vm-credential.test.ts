@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as tailscale from '@pulumi/tailscale';
-import { OBJECT_NAMES, VM_CREDENTIAL_KEY } from '../../src/config/names';
+import { VM_CREDENTIAL_KEY, objectNames } from '../../src/config/names';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { rotationWindow } from '../../src/pulumi/credential-rotation';
 import { type MintedCredentialConfig, MintedVmCredential } from '../../src/pulumi/minted-vm-credential';
@@ -17,7 +17,7 @@ async function mint(env: EnvironmentConfig, clock = now) {
     const credential = new MintedVmCredential('vm-credential', {
       environment: env,
       credential: env.vmCredential as MintedCredentialConfig,
-      secret: { name: OBJECT_NAMES.vmCredentialSecret, key: VM_CREDENTIAL_KEY },
+      secret: { name: objectNames(env).vmCredentialSecret, key: VM_CREDENTIAL_KEY },
       now: clock,
       tagPolicy,
       tailscaleProvider: new tailscale.Provider('tailscale', { tailnet: 'T1' }),
@@ -63,7 +63,7 @@ describe('minted VM credential: auth key', () => {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: {
-        name: OBJECT_NAMES.vmCredentialSecret,
+        name: objectNames(staging).vmCredentialSecret,
         namespace: 'tuist-staging',
         labels: expect.objectContaining({ 'tuist.dev/environment': 'staging', 'app.kubernetes.io/name': 'macos-fleet-tailscale' }),
       },

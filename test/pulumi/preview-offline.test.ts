@@ -23,7 +23,7 @@ describe('preview-offline command', () => {
     const text = out.join('\n');
     expect(text).toMatch(/^Offline preview of stack "production" at 2026-03-10T12:00:00\.000Z/);
     expect(text).toMatch(/\+ tuist:tailnet:TailnetPolicy tailnet-policy\n {2}\+ tailscale:index\/acl:Acl tailnet-policy-acl\n {6}provider: pulumi:providers:tailscale tailscale-tuist\n {6}retainOnDelete: true\n/);
-    expect(text).toMatch(/\+ kubernetes:postgresql\.cnpg\.io\/v1:Pooler tuist\/tuist-pg-pooler-rw\n {6}provider: .*\n {6}dependsOn: .*\n {6}protect: true\n/);
+    expect(text).toMatch(/\+ kubernetes:postgresql\.cnpg\.io\/v1:Pooler tuist\/tuist-tuist-pg-pooler-rw\n {6}provider: .*\n {6}dependsOn: .*\n {6}protect: true\n/);
     expect(text).toMatch(/\+ tailscale:index\/tailnetKey:TailnetKey vm-credential-auth-key\n {6}provider: .*\n {6}dependsOn: tailscale:index\/acl:Acl tailnet-policy-acl\n {6}replaceOnChanges: \*\n/);
     expect(text).toContain('stringData: "[secret]"');
     expect(text).toContain('oauthClientSecret: "[secret]"');

@@ -12,11 +12,11 @@ describe('stack "staging"', () => {
   test('registers its policy, a rotated auth key and its Secret, and its four objects; protects nothing', async () => {
     const { resources } = await runStack(staging);
     expect(resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
-      'kubernetes:apps/v1:Deployment tuist-staging/tuist-processor',
-      'kubernetes:apps/v1:Deployment tuist-staging/tuist-xcresult-processor',
+      'kubernetes:apps/v1:Deployment tuist-staging/tuist-tuist-processor',
+      'kubernetes:apps/v1:Deployment tuist-staging/tuist-tuist-xcresult-processor',
       'kubernetes:core/v1:Secret vm-credential-secret',
-      'kubernetes:external-secrets.io/v1:ExternalSecret tuist-staging/tuist-processor-database',
-      'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-staging/tuist-pg-pooler-rw',
+      'kubernetes:external-secrets.io/v1:ExternalSecret tuist-staging/tuist-tuist-processor-external-secrets',
+      'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-staging/tuist-tuist-pg-pooler-rw',
       'pulumi:providers:kubernetes kubernetes-staging',
       'pulumi:providers:tailscale tailscale-tuist-staging',
       'tailscale:index/acl:Acl tailnet-policy-acl',

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImageTagEditError, rewriteImageTag } from '../../src/release/image-tag-edit';
+import { canary } from '../fixtures';
 
 const CANARY = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'config', 'environments', 'canary.ts'), 'utf8');
 
@@ -13,20 +14,25 @@ function changedLines(a: string, b: string): [string, string][] {
 }
 
 describe('rewriteImageTag', () => {
+  const { processor, xcresultProcessor } = canary;
+  const imageLine = (repository: string, tag: string): string => `    image: { repository: '${repository}', tag: '${tag}' },`;
+
   test('changes only the tag literal of the component, keeping everything else byte for byte', () => {
     const edit = rewriteImageTag(CANARY, 'canary.ts', 'canary', 'xcresultProcessor', '4.113.0');
-    expect(edit.previous).toBe('4.112.0');
+    expect(edit.previous).toBe(xcresultProcessor.image.tag);
     expect(changedLines(CANARY, edit.text)).toEqual([[
-      "    image: { repository: 'ghcr.io/tuist/xcresult-processor', tag: '4.112.0' },",
-      "    image: { repository: 'ghcr.io/tuist/xcresult-processor', tag: '4.113.0' },",
+      imageLine(xcresultProcessor.image.repository, xcresultProcessor.image.tag),
+      imageLine(xcresultProcessor.image.repository, '4.113.0'),
     ]]);
   });
 
   test('leaves the other component with the same tag alone', () => {
-    const edit = rewriteImageTag(CANARY, 'canary.ts', 'canary', 'processor', '4.113.0');
-    expect(changedLines(CANARY, edit.text)).toEqual([[
-      "    image: { repository: 'ghcr.io/tuist/tuist', tag: '4.112.0' },",
-      "    image: { repository: 'ghcr.io/tuist/tuist', tag: '4.113.0' },",
+    const sameTags = CANARY.replace(imageLine(xcresultProcessor.image.repository, xcresultProcessor.image.tag), imageLine(xcresultProcessor.image.repository, processor.image.tag));
+    expect(sameTags).not.toBe(CANARY);
+    const edit = rewriteImageTag(sameTags, 'canary.ts', 'canary', 'processor', '4.113.0');
+    expect(changedLines(sameTags, edit.text)).toEqual([[
+      imageLine(processor.image.repository, processor.image.tag),
+      imageLine(processor.image.repository, '4.113.0'),
     ]]);
   });
 

@@ -5,21 +5,18 @@ import { TAILNETS, canary, production, staging } from '../fixtures';
 import { ROOT, read, tempRoot } from './temp-root';
 
 describe('tagProblems (the rules of src/config/validate.ts)', () => {
-  test('accepts semver and digests everywhere, other pinned tags in staging only', () => {
+  test('accepts CI build tags, semver and digests everywhere', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(tagProblems(production, TAILNETS, 'processor', '4.113.0')).toEqual([]);
     expect(tagProblems(canary, TAILNETS, 'xcresult-processor', 'v4.113.0-rc.1')).toEqual([]);
     expect(tagProblems(production, TAILNETS, 'xcresult-processor', digest)).toEqual([]);
-    expect(tagProblems(staging, TAILNETS, 'processor', 'c6d08f92')).toEqual([]);
+    expect(tagProblems(production, TAILNETS, 'processor', 'sha-0123456789ab')).toEqual([]);
   });
 
-  test('fails when the tag floats, in any environment', () => {
-    expect(tagProblems(staging, TAILNETS, 'processor', 'latest')).toEqual(['environment "staging", processor.image.tag: "latest" is a floating tag; pin a version or a digest so every synth renders what runs.']);
-  });
-
-  test('fails when a canary or production tag is not semver', () => {
-    expect(tagProblems(canary, TAILNETS, 'xcresult-processor', 'c6d08f92')).toEqual([expect.stringContaining('"c6d08f92" is neither a semver release nor an sha256 digest, which canary requires')]);
-    expect(tagProblems(production, TAILNETS, 'processor', '4.113')).toEqual([expect.stringContaining('production requires')]);
+  test('fails when the tag floats, in any environment, naming the tag and what is allowed', () => {
+    expect(tagProblems(staging, TAILNETS, 'processor', 'latest')).toEqual([expect.stringMatching(/^environment "staging", processor.image.tag: "latest" is a floating tag.*Allowed: a CI build tag "sha-<7 to 40 lowercase hex>"/)]);
+    expect(tagProblems(canary, TAILNETS, 'xcresult-processor', 'c6d08f92')).toEqual([expect.stringContaining('"c6d08f92" is a floating tag')]);
+    expect(tagProblems(production, TAILNETS, 'processor', '4.113')).toEqual([expect.stringContaining('"4.113" is a floating tag')]);
   });
 
   test('fails when the tag is not image-tag syntax', () => {
@@ -32,9 +29,9 @@ describe('setImage', () => {
   test('pins the tag, then synthesizes from the edited file', () => {
     const root = tempRoot();
     let seen = '';
-    const result = setImage({ root, environment: canary, tailnets: TAILNETS, component: 'xcresult-processor', tag: '4.113.0', synthesize: () => { seen = read(root, 'canary'); return 0; } });
-    expect(result).toEqual({ outcome: 'pinned', file: environmentFile('canary'), previous: '4.112.0' });
-    expect(seen).toContain("repository: 'ghcr.io/tuist/xcresult-processor', tag: '4.113.0'");
+    const result = setImage({ root, environment: canary, tailnets: TAILNETS, component: 'xcresult-processor', tag: 'sha-0123456789ab', synthesize: () => { seen = read(root, 'canary'); return 0; } });
+    expect(result).toEqual({ outcome: 'pinned', file: environmentFile('canary'), previous: canary.xcresultProcessor.image.tag });
+    expect(seen).toContain(`repository: '${canary.xcresultProcessor.image.repository}', tag: 'sha-0123456789ab'`);
     expect(read(root, 'canary')).toBe(seen);
     expect(read(root, 'production')).toBe(fs.readFileSync(path.join(ROOT, environmentFile('production')), 'utf8'));
   });
@@ -71,7 +68,7 @@ describe('setImage', () => {
 
   test('does nothing when the tag is already pinned', () => {
     const synthesize = jest.fn(() => 0);
-    expect(setImage({ root: tempRoot(), environment: staging, tailnets: TAILNETS, component: 'processor', tag: 'c6d08f92', synthesize })).toEqual({ outcome: 'unchanged', file: environmentFile('staging') });
+    expect(setImage({ root: tempRoot(), environment: staging, tailnets: TAILNETS, component: 'processor', tag: staging.processor.image.tag, synthesize })).toEqual({ outcome: 'unchanged', file: environmentFile('staging') });
     expect(synthesize).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,5 @@
 import { formatMatrixMarkdown, formatMatrixText, reachabilityMatrix } from '../../src/tailnet/matrix';
+import { canary } from '../fixtures';
 import { documentWith, sharedTailnet } from './fixtures';
 
 describe('reachabilityMatrix', () => {
@@ -30,8 +31,12 @@ describe('reachabilityMatrix', () => {
   test('on the shared tailnet: each VM tag reaches its own pooler only', () => {
     const matrix = reachabilityMatrix(sharedTailnet().document);
     const row = (src: string) => Object.fromEntries(matrix.destinations.map((d, j) => [`${d.dst}:${d.range.from}`, matrix.network[matrix.sources.indexOf(src)]![j]]));
+    const receivers = Object.fromEntries(canary.policy.extraClusterPorts.map((spec) => [`tag:tuist-k8s-canary:${spec.split(':')[1]}`, 'allow']));
+    const otherReceivers = Object.fromEntries(Object.keys(receivers).map((key) => [key.replace('canary', 'production'), 'deny']));
     expect(row('tag:tuist-macmini-canary')).toEqual({
       'tag:tuist-k8s-canary:5432': 'allow',
+      ...receivers,
+      ...otherReceivers,
       'tag:tuist-macmini-canary:22': 'deny',
       'tag:tuist-macmini-canary:9091': 'deny',
       'tag:tuist-k8s-production:5432': 'deny',
@@ -45,7 +50,7 @@ describe('matrix formats', () => {
   test('the text form names the tailnet and lists allow/deny per source', () => {
     const text = formatMatrixText(sharedTailnet());
     expect(text).toMatch(/^tailnet tuist \(canary, production\)\n/);
-    expect(text).toMatch(/tag:tuist-k8s-production\s+deny\s+deny\s+deny\s+deny\s+allow\s+allow/);
+    expect(text).toMatch(/tag:tuist-k8s-production(\s+deny){12}\s+allow\s+allow/);
     expect(text).toMatch(/group:tuist-ops\s+admin: check, root: deny\s+admin: check, root: deny/);
   });
 

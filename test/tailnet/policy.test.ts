@@ -10,6 +10,9 @@ import { policies, sharedTailnet } from './fixtures';
 
 const tuist = TAILNETS.find((t) => t.name === 'tuist')!;
 
+/** The receivers' ports the VMs reach on a cluster tag (config `policy.extraClusterPorts`). */
+const receiverTargets = (tag: string): string[] => canary.policy.extraClusterPorts.map((spec) => `${tag}:${spec.split(':')[1]}`);
+
 describe('tailnet policies of the committed configuration', () => {
   const built = policies();
 
@@ -130,8 +133,8 @@ describe('composePolicy', () => {
   test('adds tests denying every other environment\'s tags each port and SSH login of an environment', () => {
     const doc = sharedTailnet().document;
     expect(doc.tests).toEqual(expect.arrayContaining([
-      { src: 'tag:tuist-macmini-canary', proto: 'tcp', deny: ['tag:tuist-k8s-production:5432', 'tag:tuist-macmini-production:22', 'tag:tuist-macmini-production:9091'] },
-      { src: 'tag:tuist-macmini-production', proto: 'tcp', deny: ['tag:tuist-k8s-canary:5432', 'tag:tuist-macmini-canary:22', 'tag:tuist-macmini-canary:9091'] },
+      { src: 'tag:tuist-macmini-canary', proto: 'tcp', deny: ['tag:tuist-k8s-production:5432', ...receiverTargets('tag:tuist-k8s-production'), 'tag:tuist-macmini-production:22', 'tag:tuist-macmini-production:9091'] },
+      { src: 'tag:tuist-macmini-production', proto: 'tcp', deny: ['tag:tuist-k8s-canary:5432', ...receiverTargets('tag:tuist-k8s-canary'), 'tag:tuist-macmini-canary:22', 'tag:tuist-macmini-canary:9091'] },
     ]));
     expect(doc.sshTests).toEqual(expect.arrayContaining([
       { src: 'tag:tuist-k8s-canary', dst: ['tag:tuist-macmini-production'], deny: ['admin', 'root'] },

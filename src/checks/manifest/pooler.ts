@@ -1,4 +1,5 @@
 /** Reading the CloudNativePG `Pooler` and the Tailscale annotations of the Service CNPG creates for it. */
+import { objectNames } from '../../config/names';
 import type { EnvironmentConfig } from '../../config/types';
 import { TAILSCALE_ANNOTATIONS } from '../../config/tailscale-operator';
 import type { KubeObject } from '../../synth/manifests';
@@ -21,8 +22,9 @@ export interface PoolerView {
 
 /** The environment's Pooler (located by the configured name), or why there is none. */
 export function poolerOf(env: EnvironmentConfig, objects: readonly KubeObject[]): PoolerView | string {
-  const object = findObject(objects, 'Pooler', env.pooler.name);
-  if (object === undefined) return `no Pooler named "${env.pooler.name}" is rendered`;
+  const name = objectNames(env).pooler;
+  const object = findObject(objects, 'Pooler', name);
+  if (object === undefined) return `no Pooler named "${name}" is rendered`;
   const annotations = (field(object, 'spec', 'serviceTemplate', 'metadata', 'annotations') ?? {}) as Record<string, string>;
   const tags = annotations[TAILSCALE_ANNOTATIONS.tags];
   return {

@@ -3,7 +3,8 @@
  * in that key leads. The URL is rendered from the ExternalSecret's template and parsed, and the
  * host is compared with what the Pooler object says (its tailnet hostname, or its Service).
  */
-import { OBJECT_NAMES, POOLER_SERVICE_PORT } from '../../config/names';
+import { ENV_VARS } from '../../config/env-vars';
+import { POOLER_SERVICE_PORT, objectNames } from '../../config/names';
 import type { KubeObject } from '../../synth/manifests';
 import { type EnvironmentCheckContext, type Outcome, environmentCheck, fail, failWith, pass, skip } from '../environment-check';
 import type { PathInput } from '../types';
@@ -13,7 +14,7 @@ import { describeObject } from '../manifest/objects';
 import { poolerOf } from '../manifest/pooler';
 import { type Broken, type EnvSecretRef, envSecretRef, isBroken, producerOf } from '../manifest/secret-reference';
 
-const DATABASE_URL = 'DATABASE_URL';
+const DATABASE_URL = ENV_VARS.databaseUrl;
 
 interface FollowedUrl {
   readonly source: EnvSecretRef;
@@ -58,8 +59,8 @@ function checkPort(url: DatabaseUrl, where: string): Outcome | undefined {
 export const databaseUrlKey = environmentCheck<PathInput>(
   'path.database-url-key',
   "The xcresult VM's DATABASE_URL reads a Secret key that the processor ExternalSecret writes",
-  ({ objects }) => {
-    const followed = followDatabaseUrl(objects, OBJECT_NAMES.xcresultProcessorDeployment);
+  ({ environment, objects }) => {
+    const followed = followDatabaseUrl(objects, objectNames(environment).xcresultProcessorDeployment);
     if (isBroken(followed)) return failWith(followed);
     const { source: { ref }, producer } = followed;
     return pass(`DATABASE_URL reads Secret ${ref.name}, key ${ref.key}, which ExternalSecret ${producer.object.metadata.name} writes.`);
@@ -70,7 +71,7 @@ export const databaseUrlHost = environmentCheck<PathInput>(
   'path.database-url-host',
   "That key's URL names the pooler's tailnet hostname and port 5432",
   ({ environment, objects }) => {
-    const followed = followDatabaseUrl(objects, OBJECT_NAMES.xcresultProcessorDeployment);
+    const followed = followDatabaseUrl(objects, objectNames(environment).xcresultProcessorDeployment);
     if (isBroken(followed)) return skip('The key DATABASE_URL reads is not proven (see path.database-url-key).');
     const pooler = poolerOf(environment, objects);
     if (typeof pooler === 'string') return fail(`${pooler}, so the URL has nothing to point at.`, 'Render the environment\'s Pooler (src/k8s/database-pooler.ts).');
@@ -100,7 +101,7 @@ export const linuxDatabaseUrl = environmentCheck<PathInput>(
 );
 
 function linuxUrlOutcome({ environment, objects }: EnvironmentCheckContext<PathInput>): Outcome {
-  const followed = followDatabaseUrl(objects, OBJECT_NAMES.processorDeployment);
+  const followed = followDatabaseUrl(objects, objectNames(environment).processorDeployment);
   if (isBroken(followed)) return failWith(followed);
   const pooler = poolerOf(environment, objects);
   if (typeof pooler === 'string') return fail(`${pooler}, so the URL has nothing to point at.`, 'Render the environment\'s Pooler (src/k8s/database-pooler.ts).');

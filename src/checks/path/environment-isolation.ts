@@ -1,6 +1,6 @@
 /**
- * No object of one environment references another environment's tag, tailnet hostname,
- * namespace or vault item (the reference deployment's canary proxy carried production's tag).
+ * No object of one environment references another environment's tag, tailnet hostname
+ * or namespace (the reference deployment's canary proxy carried production's tag).
  * Ownership comes from the configuration; references are searched in every string of the
  * rendered objects, property names included.
  *
@@ -96,7 +96,7 @@ function referencedIdentifiers(index: IdentifierIndex, value: string, property: 
 
 export const environmentIsolation = environmentCheck<PathInput>(
   'path.environment-isolation',
-  "No object references another environment's tag, tailnet hostname, namespace or vault item",
+  "No object references another environment's tag, tailnet hostname or namespace",
   ({ environment, objects, input }) => {
     const index = indexOf(input.model);
     const own = environmentIdentifiers(environment);
@@ -107,11 +107,11 @@ export const environmentIsolation = environmentCheck<PathInput>(
           if (o.owner === environment.name || own.has(o.identifier)) continue;
           problems.push({
             message: `${describeObject(object)}, ${path()}: ${JSON.stringify(value)} references ${o.kind} "${o.identifier}" of environment "${o.owner}".`,
-            fix: `Use environment "${environment.name}"'s own ${o.kind}; environments never share tags, hostnames, namespaces or vault items.`,
+            fix: `Use environment "${environment.name}"'s own ${o.kind}; environments never share tags, hostnames or namespaces.`,
           });
         }
       });
     }
-    return fromProblems(problems, `${objects.length} objects reference only this environment's tags, hostnames, namespace and vault items.`);
+    return fromProblems(problems, `${objects.length} objects reference only this environment's tags, hostnames and namespace.`);
   },
 );

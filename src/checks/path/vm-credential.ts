@@ -2,16 +2,17 @@
  * The VM's side of the tailnet hop: the credential it joins with carries the environment's VM
  * tag, and TAILSCALE_AUTH_KEY reads the Secret that credential is delivered to.
  */
-import { OBJECT_NAMES, VM_CREDENTIAL_KEY, vmCredentialTags } from '../../config/names';
+import { ENV_VARS } from '../../config/env-vars';
+import { VM_CREDENTIAL_KEY, objectNames, vmCredentialTags } from '../../config/names';
 import { assumed, environmentCheck, fail, failWith, pass } from '../environment-check';
 import type { PathInput } from '../types';
 import { producersOf } from '../manifest/external-secret';
 import { deploymentContainer, envVar, field } from '../manifest/objects';
 import { envSecretRef, isBroken, producerOf } from '../manifest/secret-reference';
 
-const AUTH_KEY_ENV = 'TAILSCALE_AUTH_KEY';
+const AUTH_KEY_ENV = ENV_VARS.tailscaleAuthKey;
 /** What an OAuth-client VM asks its key to be tagged with (vm/tailscale-up.sh). */
-const TAGS_ENV = 'TAILSCALE_TAGS';
+const TAGS_ENV = ENV_VARS.tailscaleTags;
 
 export const vmCredentialTagsCheck = environmentCheck<PathInput>(
   'path.vm-credential-tags',
@@ -19,17 +20,17 @@ export const vmCredentialTagsCheck = environmentCheck<PathInput>(
   ({ environment, objects }) => {
     const vmTag = environment.tailnet.vmTag;
     const credential = environment.vmCredential;
-    const found = deploymentContainer(objects, OBJECT_NAMES.xcresultProcessorDeployment);
+    const found = deploymentContainer(objects, objectNames(environment).xcresultProcessorDeployment);
     const requested = typeof found === 'string' ? undefined : envVar(found.container, TAGS_ENV);
     if (requested !== undefined && requested.value !== vmTag) {
       return fail(
-        `Deployment ${OBJECT_NAMES.xcresultProcessorDeployment}: ${TAGS_ENV} is ${JSON.stringify(requested.value ?? null)}; the VMs must ask for "${vmTag}" only.`,
+        `Deployment ${objectNames(environment).xcresultProcessorDeployment}: ${TAGS_ENV} is ${JSON.stringify(requested.value ?? null)}; the VMs must ask for "${vmTag}" only.`,
         `Set ${TAGS_ENV} to "${vmTag}".`,
       );
     }
     if (credential.kind === 'oauth-client' && requested === undefined) {
       return fail(
-        `Deployment ${OBJECT_NAMES.xcresultProcessorDeployment} has no ${TAGS_ENV}; a VM joining with an OAuth client must name the tags its key is minted with.`,
+        `Deployment ${objectNames(environment).xcresultProcessorDeployment} has no ${TAGS_ENV}; a VM joining with an OAuth client must name the tags its key is minted with.`,
         `Set ${TAGS_ENV} to "${vmTag}".`,
       );
     }
@@ -54,16 +55,16 @@ export const tailscaleAuthKey = environmentCheck<PathInput>(
   'path.tailscale-auth-key',
   'TAILSCALE_AUTH_KEY reads the Secret the VM credential is delivered to',
   ({ environment, objects }) => {
-    const source = envSecretRef(objects, OBJECT_NAMES.xcresultProcessorDeployment, AUTH_KEY_ENV);
+    const source = envSecretRef(objects, objectNames(environment).xcresultProcessorDeployment, AUTH_KEY_ENV);
     if (isBroken(source)) return fail(`${source.message} Without it the VM never joins the tailnet and cannot reach the pooler's proxy.`, source.fix);
     const { ref, deployment } = source;
     const credential = environment.vmCredential;
     if (credential.delivery === 'pulumi') {
-      const expected = { name: OBJECT_NAMES.vmCredentialSecret, key: VM_CREDENTIAL_KEY };
+      const expected = { name: objectNames(environment).vmCredentialSecret, key: VM_CREDENTIAL_KEY };
       if (ref.name !== expected.name || ref.key !== expected.key) {
         return fail(
           `${AUTH_KEY_ENV} reads Secret "${ref.name}", key "${ref.key}"; the Pulumi stack delivers the credential to Secret "${expected.name}", key "${expected.key}".`,
-          `Read ${AUTH_KEY_ENV} from Secret "${expected.name}", key "${expected.key}" (OBJECT_NAMES.vmCredentialSecret, VM_CREDENTIAL_KEY).`,
+          `Read ${AUTH_KEY_ENV} from Secret "${expected.name}", key "${expected.key}" (objectNames(environment).vmCredentialSecret, VM_CREDENTIAL_KEY).`,
         );
       }
       const rivals = producersOf(objects, ref.name, deployment.metadata.namespace);

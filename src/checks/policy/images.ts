@@ -1,4 +1,4 @@
-import { isDigest, isFloatingTag } from '../../config/syntax';
+import { PINNED_TAG_RULE, isDigest, isFloatingTag } from '../../config/syntax';
 import { environmentCheck, fromProblems } from '../environment-check';
 import { containerProblems } from './workload-rule';
 
@@ -20,7 +20,7 @@ export const imageTags = environmentCheck(
     const pinned = version.kind === 'digest' ? isDigest(version.value) : !isFloatingTag(version.value);
     return pinned ? [] : [{
       message: `${where}: image ${JSON.stringify(image)} is not pinned (${version.value === '' ? 'no tag means latest' : `"${version.value}" moves`}), so what runs can change without a diff.`,
-      fix: 'Pin a version tag or an sha256 digest in the environment\'s image.tag.',
+      fix: `Pin the environment's image.tag to ${PINNED_TAG_RULE}.`,
     }];
   }), 'Every image is pinned to a version or a digest.'),
 );

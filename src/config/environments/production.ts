@@ -4,6 +4,7 @@ export const production: EnvironmentConfig = {
   name: 'production',
   stage: 'production',
   namespace: 'tuist',
+  release: { fullname: 'tuist-tuist' },
   tailnet: {
     tailnet: 'tuist',
     operatorTag: 'tag:tuist-k8s-operator-production',
@@ -11,17 +12,17 @@ export const production: EnvironmentConfig = {
     vmTag: 'tag:tuist-macmini-production',
   },
   database: {
-    clusterName: 'tuist-pg',
     name: 'tuist',
     processorRole: 'tuist_processor',
+    maxConnections: 200,
+    reservedConnections: 13,
   },
   pooler: {
-    name: 'tuist-pg-pooler-rw',
-    instances: 3,
+    instances: 2,
     poolMode: 'transaction',
     parameters: {
       default_pool_size: '20',
-      max_client_conn: '200',
+      max_client_conn: '100',
     },
     tailnetExposure: {
       enabled: true,
@@ -32,7 +33,7 @@ export const production: EnvironmentConfig = {
   processorSecrets: {
     store: { kind: 'ClusterSecretStore', name: 'onepassword' },
     refreshInterval: '1h',
-    databasePassword: { key: 'tuist-production-postgres', property: 'tuist_processor_password' },
+    databasePassword: { key: 'PROCESSOR_DATABASE_PASSWORD', property: 'password' },
   },
   vmCredential: {
     delivery: 'pulumi',
@@ -41,28 +42,84 @@ export const production: EnvironmentConfig = {
     rotateBeforeExpiryDays: 14,
   },
   processor: {
-    image: { repository: 'ghcr.io/tuist/tuist', tag: '4.111.2' },
+    // The CI build tags (sha-<12 hex>) are to be confirmed against values-managed-production.yaml (docs/kubernetes.md, "Unconfirmed").
+    image: { repository: 'ghcr.io/tuist/tuist', tag: 'sha-c7d2f05a9e13' },
     replicas: 2,
     resources: {
-      requests: { cpu: '250m', memory: '512Mi' },
-      limits: { cpu: '1000m', memory: '1Gi' },
+      requests: { cpu: '4', memory: '8Gi' },
+      limits: { cpu: '12', memory: '24Gi' },
     },
-    podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+    rollout: { maxSurge: 1, maxUnavailable: 0 },
+    scheduling: { nodeSelector: { 'node.cluster.x-k8s.io/pool': 'processor' }, hostnameSpread: 'DoNotSchedule' },
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    terminationGracePeriodSeconds: 1260,
+    tmpSizeLimit: '16Gi',
+    runtime: {
+      mode: 'processor',
+      queue: { TUIST_PROCESS_BUILD_QUEUE_CONCURRENCY: { kind: 'literal', value: '5' } },
+      database: {},
+      licenseAndKeys: { MASTER_KEY: { kind: 'secret', secret: 'serverSecrets', key: 'master-key' } },
+      objectStorage: {
+        TUIST_S3_BUCKET_NAME: { kind: 'literal', value: 'tuist-prod-storage' },
+        TUIST_S3_ENDPOINT: { kind: 'secret', secret: 'objectStorage', key: 'endpoint' },
+        TUIST_S3_REGION: { kind: 'literal', value: 'auto' },
+        TUIST_S3_ACCESS_KEY_ID: { kind: 'secret', secret: 'objectStorage', key: 'access-key-id' },
+        TUIST_S3_SECRET_ACCESS_KEY: { kind: 'secret', secret: 'objectStorage', key: 'secret-access-key' },
+      },
+      telemetry: {
+        TUIST_HOSTED: { kind: 'literal', value: '1' },
+        TUIST_LOG_LEVEL: { kind: 'literal', value: 'info' },
+        TUIST_DEPLOY_ENV: { kind: 'literal', value: 'production' },
+        TUIST_OTEL_EXPORTER_OTLP_ENDPOINT: { kind: 'endpoint', receiver: 'otlp', scheme: 'http', path: '' },
+        TUIST_GITHUB_APP_CLIENT_SECRET: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-client-secret' },
+        TUIST_GITHUB_APP_PRIVATE_KEY_BASE64: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-private-key-base64' },
+      },
+      envFrom: [],
+    },
   },
   xcresultProcessor: {
-    image: { repository: 'ghcr.io/tuist/xcresult-processor', tag: '4.111.2' },
-    replicas: 4,
+    image: { repository: 'ghcr.io/tuist/tuist-xcresult-processor', tag: '0.12.3' },
+    replicas: 2,
     resources: {
       requests: { cpu: '1000m', memory: '2Gi' },
       limits: { cpu: '3000m', memory: '4Gi' },
     },
-    fleet: 'production',
+    fleet: { hosts: 2 },
     rollout: 'no-surge',
     databaseUrlSecretKey: 'xcresult-processor-database-url',
     tailnetJoin: true,
-    podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    terminationGracePeriodSeconds: 300,
+    runtime: {
+      mode: 'xcresult_processor',
+      queue: { TUIST_PROCESS_XCRESULT_QUEUE_CONCURRENCY: { kind: 'literal', value: '4' } },
+      database: { TUIST_DATABASE_SCHEMA: { kind: 'literal', value: 'public' } },
+      licenseAndKeys: { TUIST_LICENSE: { kind: 'secret', secret: 'serverSecrets', key: 'license' } },
+      objectStorage: {
+        TUIST_OBJECT_STORAGE_PROVIDER: { kind: 'literal', value: 's3' },
+        TUIST_S3_BUCKET_NAME: { kind: 'literal', value: 'tuist-prod-storage' },
+        TUIST_S3_ENDPOINT: { kind: 'secret', secret: 'objectStorage', key: 'endpoint' },
+        TUIST_S3_REGION: { kind: 'literal', value: 'auto' },
+        TUIST_S3_ACCESS_KEY_ID: { kind: 'secret', secret: 'objectStorage', key: 'access-key-id' },
+        TUIST_S3_SECRET_ACCESS_KEY: { kind: 'secret', secret: 'objectStorage', key: 'secret-access-key' },
+      },
+      // The Secret's key holds a URL to the ClickHouse proxy on the tailnet; declared here so the reachability proof covers it.
+      clickhouse: { TUIST_CLICKHOUSE_URL: { kind: 'secret-endpoint', secret: 'clickhouse', key: 'url-tailnet', receiver: 'clickhouse' } },
+      telemetry: {
+        TUIST_HOSTED: { kind: 'literal', value: '1' },
+        TUIST_LOG_LEVEL: { kind: 'literal', value: 'info' },
+        TUIST_DEPLOY_ENV: { kind: 'literal', value: 'production' },
+        TUIST_OTEL_EXPORTER_OTLP_ENDPOINT: { kind: 'endpoint', receiver: 'otlp', scheme: 'http', path: '' },
+        TUIST_LOKI_URL: { kind: 'endpoint', receiver: 'loki', scheme: 'http', path: '' },
+        TUIST_XCRESULT_PROCESSOR_RELEASE: { kind: 'endpoint', receiver: 'registry', scheme: 'oci', path: '/tuist/xcresult-processor-release:0.12.3' },
+        TUIST_GITHUB_APP_CLIENT_SECRET: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-client-secret' },
+        TUIST_GITHUB_APP_PRIVATE_KEY_BASE64: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-private-key-base64' },
+      },
+      envFrom: ['serverConfig'],
+    },
   },
   policy: {
-    extraClusterPorts: [],
+    // What the VMs dial on the cluster's receivers (src/config/receivers.ts): OTLP, Loki, the OCI registry, ClickHouse.
+    extraClusterPorts: ['tcp:4317', 'tcp:3100', 'tcp:443', 'tcp:8123'],
   },
 };

@@ -4,6 +4,7 @@ export const staging: EnvironmentConfig = {
   name: 'staging',
   stage: 'staging',
   namespace: 'tuist-staging',
+  release: { fullname: 'tuist-tuist' },
   tailnet: {
     tailnet: 'tuist-staging',
     operatorTag: 'tag:tuist-k8s-operator-staging',
@@ -11,12 +12,12 @@ export const staging: EnvironmentConfig = {
     vmTag: 'tag:tuist-macmini-staging',
   },
   database: {
-    clusterName: 'tuist-pg',
     name: 'tuist',
     processorRole: 'tuist_processor',
+    maxConnections: 100,
+    reservedConnections: 13,
   },
   pooler: {
-    name: 'tuist-pg-pooler-rw',
     instances: 1,
     poolMode: 'transaction',
     parameters: {
@@ -32,7 +33,7 @@ export const staging: EnvironmentConfig = {
   processorSecrets: {
     store: { kind: 'ClusterSecretStore', name: 'onepassword' },
     refreshInterval: '1h',
-    databasePassword: { key: 'tuist-staging-postgres', property: 'tuist_processor_password' },
+    databasePassword: { key: 'PROCESSOR_DATABASE_PASSWORD', property: 'password' },
   },
   vmCredential: {
     delivery: 'pulumi',
@@ -41,28 +42,84 @@ export const staging: EnvironmentConfig = {
     rotateBeforeExpiryDays: 14,
   },
   processor: {
-    image: { repository: 'ghcr.io/tuist/tuist', tag: 'c6d08f92' },
+    // The CI build tags (sha-<12 hex>) are to be confirmed against values-managed-staging.yaml (docs/kubernetes.md, "Unconfirmed").
+    image: { repository: 'ghcr.io/tuist/tuist', tag: 'sha-3f9c2a71d4e8' },
     replicas: 1,
     resources: {
-      requests: { cpu: '250m', memory: '512Mi' },
-      limits: { cpu: '1000m', memory: '1Gi' },
+      requests: { cpu: '100m', memory: '384Mi' },
+      limits: { cpu: '500m', memory: '1536Mi' },
     },
+    rollout: { maxSurge: 0, maxUnavailable: 1 },
+    scheduling: { nodeSelector: {}, hostnameSpread: 'ScheduleAnyway' },
     podDisruptionBudget: { enabled: false },
+    terminationGracePeriodSeconds: 1260,
+    tmpSizeLimit: '16Gi',
+    runtime: {
+      mode: 'processor',
+      queue: { TUIST_PROCESS_BUILD_QUEUE_CONCURRENCY: { kind: 'literal', value: '5' } },
+      database: {},
+      licenseAndKeys: { MASTER_KEY: { kind: 'secret', secret: 'serverSecrets', key: 'master-key' } },
+      objectStorage: {
+        TUIST_S3_BUCKET_NAME: { kind: 'literal', value: 'tuist-stag-storage' },
+        TUIST_S3_ENDPOINT: { kind: 'secret', secret: 'objectStorage', key: 'endpoint' },
+        TUIST_S3_REGION: { kind: 'literal', value: 'auto' },
+        TUIST_S3_ACCESS_KEY_ID: { kind: 'secret', secret: 'objectStorage', key: 'access-key-id' },
+        TUIST_S3_SECRET_ACCESS_KEY: { kind: 'secret', secret: 'objectStorage', key: 'secret-access-key' },
+      },
+      telemetry: {
+        TUIST_HOSTED: { kind: 'literal', value: '1' },
+        TUIST_LOG_LEVEL: { kind: 'literal', value: 'info' },
+        TUIST_DEPLOY_ENV: { kind: 'literal', value: 'staging' },
+        TUIST_OTEL_EXPORTER_OTLP_ENDPOINT: { kind: 'endpoint', receiver: 'otlp', scheme: 'http', path: '' },
+        TUIST_GITHUB_APP_CLIENT_SECRET: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-client-secret' },
+        TUIST_GITHUB_APP_PRIVATE_KEY_BASE64: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-private-key-base64' },
+      },
+      envFrom: [],
+    },
   },
   xcresultProcessor: {
-    image: { repository: 'ghcr.io/tuist/xcresult-processor', tag: 'c6d08f92' },
+    image: { repository: 'ghcr.io/tuist/tuist-xcresult-processor', tag: '0.12.3' },
     replicas: 1,
     resources: {
       requests: { cpu: '1000m', memory: '2Gi' },
       limits: { cpu: '3000m', memory: '4Gi' },
     },
-    fleet: 'staging',
-    rollout: 'no-surge',
+    fleet: { hosts: 1 },
+    rollout: 'recreate',
     databaseUrlSecretKey: 'xcresult-processor-database-url',
     tailnetJoin: true,
     podDisruptionBudget: { enabled: false },
+    terminationGracePeriodSeconds: 300,
+    runtime: {
+      mode: 'xcresult_processor',
+      queue: { TUIST_PROCESS_XCRESULT_QUEUE_CONCURRENCY: { kind: 'literal', value: '4' } },
+      database: { TUIST_DATABASE_SCHEMA: { kind: 'literal', value: 'public' } },
+      licenseAndKeys: { TUIST_LICENSE: { kind: 'secret', secret: 'serverSecrets', key: 'license' } },
+      objectStorage: {
+        TUIST_OBJECT_STORAGE_PROVIDER: { kind: 'literal', value: 's3' },
+        TUIST_S3_BUCKET_NAME: { kind: 'literal', value: 'tuist-stag-storage' },
+        TUIST_S3_ENDPOINT: { kind: 'secret', secret: 'objectStorage', key: 'endpoint' },
+        TUIST_S3_REGION: { kind: 'literal', value: 'auto' },
+        TUIST_S3_ACCESS_KEY_ID: { kind: 'secret', secret: 'objectStorage', key: 'access-key-id' },
+        TUIST_S3_SECRET_ACCESS_KEY: { kind: 'secret', secret: 'objectStorage', key: 'secret-access-key' },
+      },
+      // The Secret's key holds a URL to the ClickHouse proxy on the tailnet; declared here so the reachability proof covers it.
+      clickhouse: { TUIST_CLICKHOUSE_URL: { kind: 'secret-endpoint', secret: 'clickhouse', key: 'url-tailnet', receiver: 'clickhouse' } },
+      telemetry: {
+        TUIST_HOSTED: { kind: 'literal', value: '1' },
+        TUIST_LOG_LEVEL: { kind: 'literal', value: 'info' },
+        TUIST_DEPLOY_ENV: { kind: 'literal', value: 'staging' },
+        TUIST_OTEL_EXPORTER_OTLP_ENDPOINT: { kind: 'endpoint', receiver: 'otlp', scheme: 'http', path: '' },
+        TUIST_LOKI_URL: { kind: 'endpoint', receiver: 'loki', scheme: 'http', path: '' },
+        TUIST_XCRESULT_PROCESSOR_RELEASE: { kind: 'endpoint', receiver: 'registry', scheme: 'oci', path: '/tuist/xcresult-processor-release:0.12.3' },
+        TUIST_GITHUB_APP_CLIENT_SECRET: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-client-secret' },
+        TUIST_GITHUB_APP_PRIVATE_KEY_BASE64: { kind: 'secret', secret: 'serverSecrets', key: 'github-app-private-key-base64' },
+      },
+      envFrom: ['serverConfig'],
+    },
   },
   policy: {
-    extraClusterPorts: [],
+    // What the VMs dial on the cluster's receivers (src/config/receivers.ts): OTLP, Loki, the OCI registry, ClickHouse.
+    extraClusterPorts: ['tcp:4317', 'tcp:3100', 'tcp:443', 'tcp:8123'],
   },
 };

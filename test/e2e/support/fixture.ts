@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findEnvironment, loadModel } from '../../../src/config';
-import { OBJECT_NAMES } from '../../../src/config/names';
+import { objectNames } from '../../../src/config/names';
 import { synthesizeEnvironment } from '../../../src/synth/manifests';
 import { readPathFacts } from './path-facts';
 import { pgbouncerIni } from './pgbouncer-ini';
@@ -68,7 +68,7 @@ export function main(argv: readonly string[]): number {
   const facts = readPathFacts(synthesizeEnvironment(findEnvironment(model, opts.environment)));
   const urls = vmUrls(facts, E2E_PASSWORD, `${opts.clusterAddr}:${opts.pgPort}`);
   const run = `e2e-${facts.environment}`;
-  const vmHostname = `${OBJECT_NAMES.xcresultProcessorDeployment}-e2e`;
+  const vmHostname = `${objectNames(findEnvironment(model, opts.environment)).xcresultProcessorDeployment}-e2e`;
 
   // Another environment's pooler on the same tailnet view: the VM must not pin it.
   const decoy = model.environments

@@ -3,7 +3,7 @@
  * objects (never from the config directly): the e2e then checks the artifacts, not the
  * intentions behind them.
  */
-import { DATABASE_URL_KEYS, OBJECT_NAMES } from '../../../src/config/names';
+import { DATABASE_URL_KEYS, objectNames } from '../../../src/config/names';
 import type { EnvironmentManifests, KubeObject } from '../../../src/synth/manifests';
 
 export interface PoolerFacts {
@@ -85,8 +85,9 @@ export function readPathFacts(manifests: EnvironmentManifests): PathFacts {
     if (typeof value !== 'string') throw new PathFactsError(env, `Pooler/${pooler.metadata.name}`, `spec.pgbouncer.parameters.${key} is ${JSON.stringify(value)}; CNPG wants strings.`);
   }
 
-  const deployment = only(env, objects, `Deployment/${OBJECT_NAMES.xcresultProcessorDeployment}`,
-    (o) => o.kind === 'Deployment' && o.metadata.name === OBJECT_NAMES.xcresultProcessorDeployment);
+  const xcresultName = objectNames(manifests.environment).xcresultProcessorDeployment;
+  const deployment = only(env, objects, `Deployment/${xcresultName}`,
+    (o) => o.kind === 'Deployment' && o.metadata.name === xcresultName);
   const containerEnv = dig(env, deployment, ['spec', 'template', 'spec', 'containers', 0, 'env']) as readonly EnvVar[];
   const envVar = (name: string): EnvVar => {
     const found = containerEnv.find((e) => e.name === name);
