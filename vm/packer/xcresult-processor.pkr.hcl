@@ -62,6 +62,8 @@ build {
       "${path.root}/../tailscale-up.sh",
       "${path.root}/../boot-chain.sh",
       "${path.root}/../pod-env.sh",
+      "${path.root}/../hosts-block.sh",
+      "${path.root}/../lib.sh",
       "${path.root}/../launchd/dev.tuist.xcresult-processor.plist",
       "${path.root}/../launchd/dev.tuist.tailnet-hosts-refresh.plist",
     ]
@@ -72,7 +74,7 @@ build {
     inline = [
       "cd ${local.staging}",
       "sudo install -d -o root -g wheel -m 0755 ${local.libexec}",
-      "sudo install -o root -g wheel -m 0755 tailscale-up.sh boot-chain.sh pod-env.sh ${local.libexec}/",
+      "sudo install -o root -g wheel -m 0755 tailscale-up.sh boot-chain.sh pod-env.sh hosts-block.sh lib.sh ${local.libexec}/",
       # launchd refuses daemon plists that are not root:wheel and unwritable by others.
       "sudo install -o root -g wheel -m 0644 dev.tuist.xcresult-processor.plist dev.tuist.tailnet-hosts-refresh.plist /Library/LaunchDaemons/",
       "plutil -lint /Library/LaunchDaemons/dev.tuist.xcresult-processor.plist /Library/LaunchDaemons/dev.tuist.tailnet-hosts-refresh.plist",
