@@ -112,6 +112,8 @@ POOLER_HOST=$(fact .url.host)
 POOLER_HOSTNAME=$(fact .pooler.hostname)
 POOLER_PORT=$(fact .url.port)
 PEER_TAGS=$(fact .vm.peerTags)
+PIN_HOSTS=$(fact .vm.pinHosts)
+VM_TAGS=$(fact .vm.tags)
 VM_HOSTNAME=$(fact .vm.hostname)
 DECOY_HOSTNAME=$(fact '.decoyHostname // ""')
 DB_ROLE=$(fact .url.role)
@@ -176,7 +178,7 @@ first_boot_joins_once_then_pins() {
   joins=$(grep '^up ' "$state/calls" || true)
   printf 'tailscale %s\n' "$joins"
   expect_eq "tailscale up calls on first boot" "1" "$(grep -c . <<<"$joins")"
-  expect_match "the join's flags" "^up --reset --auth-key=file:[^ ]+ --hostname=$VM_HOSTNAME --ssh=true --timeout=[0-9]+s" "$joins"
+  expect_match "the join's flags" "^up --reset --auth-key=file:[^ ]+ --hostname=$VM_HOSTNAME --ssh=true --advertise-tags=$VM_TAGS --timeout=[0-9]+s" "$joins"
   expect_eq "the credential on a command line" "0" "$(grep -cF -f <(printf '%s\n' "$FAKE_AUTH_KEY") "$state/calls" || true)"
   expect_pinned_to "$CLUSTER_ADDR"
 }

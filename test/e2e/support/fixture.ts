@@ -85,7 +85,8 @@ export function main(argv: readonly string[]): number {
   write('facts.json', json({
     environment: facts.environment,
     pooler: facts.pooler,
-    vm: { ...facts.vm, hostname: vmHostname },
+    // The VM's own tag is not on the pinning path; it comes from the environment's config.
+    vm: { ...facts.vm, hostname: vmHostname, tags: findEnvironment(model, opts.environment).tailnet.vmTag },
     url: urls.parts,
     decoyHostname: decoy?.hostname ?? null,
     run,

@@ -35,6 +35,7 @@ export function runningStatus(self: TailnetNode, peers: readonly TailnetNode[]):
     TailscaleIPs: [self.ipv4],
     Self: { ...node(self, true), OS: 'macOS' },
     MagicDNSSuffix: MAGIC_DNS_SUFFIX,
+    CurrentTailnet: { Name: 'e2e.example', MagicDNSSuffix: MAGIC_DNS_SUFFIX, MagicDNSEnabled: true },
     Peer: Object.fromEntries(peers.map((p) => [nodeKey(p.hostName), node(p, true)])),
   };
 }
