@@ -15,6 +15,14 @@ setup() {
 echo "release $*" >>"$FAKE_TS_DIR/calls"
 EOF
   chmod +x "$RELEASE"
+  # The release step and the diagnostics are tested on their own (fetch-release.bats,
+  # diagnostics.bats); here they are stand-ins that record that they ran.
+  export RELEASE_DIR=$BATS_TEST_TMPDIR/opt/tuist/release DIAGNOSTICS_LOG=$BATS_TEST_TMPDIR/diagnostics.log
+  mkdir -p "$RELEASE_DIR"
+  export FETCH_RELEASE_SCRIPT=$BATS_TEST_TMPDIR/stub-fetch DIAGNOSTICS_SCRIPT=$BATS_TEST_TMPDIR/stub-diagnostics
+  printf '#!/usr/bin/env bash\necho "fetch $RELEASE_DIR" >>"$FAKE_TS_DIR/calls"\nexit "${STUB_FETCH_EXIT:-0}"\n' >"$FETCH_RELEASE_SCRIPT"
+  printf '#!/usr/bin/env bash\necho "diagnostics dump"\n' >"$DIAGNOSTICS_SCRIPT"
+  chmod +x "$FETCH_RELEASE_SCRIPT" "$DIAGNOSTICS_SCRIPT"
 }
 
 # stub_up CODE...: a stand-in tailscale-up.sh that exits with the given codes in turn.
@@ -39,7 +47,8 @@ run_chain() { run "$VM_DIR/boot-chain.sh" "$@" 3>&-; }
   run_chain "$RELEASE" start --foreground
   assert_status 0
   assert_equal "$(join_calls)" 1
-  assert_equal "$(calls | tail -n 1)" "release start --foreground"
+  assert_equal "$(calls | tail -n 2)" "fetch $RELEASE_DIR
+release start --foreground"
   assert_equal "$(head -n 2 "$RELEASE.ran")" "argv: start --foreground
 key: <unset>"
   hosts_block | grep -q '^100.125.134.53 tuist-pg-pooler-staging '
@@ -54,6 +63,24 @@ key: <unset>"
   done
   assert_equal "$(count_calls '^up')" 0
   assert_equal "$(count_calls '^release start')" 10
+}
+
+@test "the release runs from RELEASE_DIR after it was installed; a failed install never starts it and dumps diagnostics" {
+  tailnet_state running
+  cat >"$RELEASE" <<'EOF'
+#!/usr/bin/env bash
+pwd >"${0}.ran"
+EOF
+  run_chain "$RELEASE" start
+  assert_status 0
+  assert_equal "$(cat "$RELEASE.ran")" "$RELEASE_DIR"
+  rm "$RELEASE.ran"
+  STUB_FETCH_EXIT=1 run_chain "$RELEASE" start
+  assert_status 1
+  assert_output_has "fetch-release.sh exited 1; not starting the release"
+  [ ! -e "$RELEASE.ran" ]
+  grep -q "boot-chain failed (exit 1)" "$DIAGNOSTICS_LOG"
+  grep -q "diagnostics dump" "$DIAGNOSTICS_LOG"
 }
 
 @test "a transient failure is retried with backoff, then the release starts" {
@@ -76,6 +103,7 @@ key: <unset>"
   assert_equal "$(cat "$BATS_TEST_TMPDIR/stub-count")" 3
   assert_output_has "failed 3 times; not starting the release"
   [ ! -e "$RELEASE.ran" ]
+  grep -q "diagnostics dump" "$DIAGNOSTICS_LOG"
 }
 
 @test "a configuration error or a pending approval is not retried" {

@@ -21,6 +21,7 @@ ROOT = os.path.dirname(VM)
 LIBEXEC = "/usr/local/libexec/tuist/"
 BOOT_LABEL = "dev.tuist.xcresult-processor"
 REFRESH_LABEL = "dev.tuist.tailnet-hosts-refresh"
+LOG_DIR = "/var/log/xcresult-processor/"
 
 passed = 0
 failures = []
@@ -62,15 +63,26 @@ def check_plists(plists):
         check(path.split(":")[0] == "/opt/homebrew/bin", f"{file}: PATH starts with /opt/homebrew/bin (tailscale, jq), got {path!r}")
         env = p.get("EnvironmentVariables", {})
         check(not any(k.startswith("TAILSCALE_AUTH") for k in env), f"{file}: no credential baked into the image")
-        check(bool(p.get("StandardErrorPath")), f"{file}: StandardErrorPath is set, so failures are readable")
+        check(str(p.get("StandardErrorPath", "")).startswith(LOG_DIR),
+              f"{file}: StandardErrorPath is in {LOG_DIR} (readable by the diagnostics account), got {p.get('StandardErrorPath')!r}")
 
     boot = plists.get(BOOT_LABEL + ".plist", {})
     args = boot.get("ProgramArguments", [])
     check(args[2:3] == [LIBEXEC + "boot-chain.sh"] and len(args) > 3,
           f"boot job: pod-env.sh runs boot-chain.sh with a release command, got {args}")
     check(boot.get("RunAtLoad") is True, "boot job: RunAtLoad (once per boot)")
-    check(boot.get("KeepAlive") == {"SuccessfulExit": False},
-          f"boot job: KeepAlive only on a failed exit, never unconditional; got {boot.get('KeepAlive')!r}")
+    # tart-kubelet runs no probes: a release that exits 0 must be relaunched too.
+    check(boot.get("KeepAlive") is True,
+          f"boot job: KeepAlive true (relaunched after any exit, a clean one included); got {boot.get('KeepAlive')!r}")
+    env = boot.get("EnvironmentVariables", {})
+    check(env.get("SECRETS_DIRECTORY") == "/opt/tuist/release/lib/tuist-0.1.0/priv/secrets/",
+          f"boot job: SECRETS_DIRECTORY is the release's priv/secrets/ (else it crash-loops), got {env.get('SECRETS_DIRECTORY')!r}")
+    check(boot.get("WorkingDirectory") == "/opt/tuist/release",
+          f"boot job: WorkingDirectory /opt/tuist/release, got {boot.get('WorkingDirectory')!r}")
+    check(env.get("RELEASE_DIR") == boot.get("WorkingDirectory"), "boot job: RELEASE_DIR is its WorkingDirectory")
+    for key, name in (("StandardOutPath", "stdout.log"), ("StandardErrorPath", "stderr.log")):
+        check(boot.get(key) == LOG_DIR + name, f"boot job: {key} is {LOG_DIR}{name}, got {boot.get(key)!r}")
+    check(env.get("DIAGNOSTICS_LOG") == LOG_DIR + "diagnostics.log", f"boot job: DIAGNOSTICS_LOG is {LOG_DIR}diagnostics.log")
     check(isinstance(boot.get("ThrottleInterval"), int) and boot["ThrottleInterval"] >= 30,
           f"boot job: ThrottleInterval of at least 30s paces relaunches, got {boot.get('ThrottleInterval')!r}")
     check("StartInterval" not in boot, "boot job: not periodic")

@@ -21,16 +21,30 @@ hcl_parser_available() { node "$BATS_TEST_DIRNAME/check_hcl_syntax.js" "$COPY" >
   assert_output_has "0 failed"
 }
 
-@test "fails when the boot job keeps alive unconditionally (the reference's crash loop)" {
+@test "fails when the boot job is relaunched only on failure, or without a throttle" {
   python3 - "$BOOT_PLIST" <<'PY'
 import plistlib, sys
-p = plistlib.load(open(sys.argv[1], "rb")); p["KeepAlive"] = True; del p["ThrottleInterval"]
+p = plistlib.load(open(sys.argv[1], "rb")); p["KeepAlive"] = {"SuccessfulExit": False}; del p["ThrottleInterval"]
 plistlib.dump(p, open(sys.argv[1], "wb"))
 PY
   check_copy
   assert_status 1
-  assert_output_has "boot job: KeepAlive only on a failed exit"
+  assert_output_has "boot job: KeepAlive true (relaunched after any exit"
   assert_output_has "boot job: ThrottleInterval"
+}
+
+@test "fails when the boot job lacks SECRETS_DIRECTORY, the working directory or the log paths" {
+  python3 - "$BOOT_PLIST" <<'PY'
+import plistlib, sys
+p = plistlib.load(open(sys.argv[1], "rb"))
+del p["EnvironmentVariables"]["SECRETS_DIRECTORY"]; del p["WorkingDirectory"]; p["StandardOutPath"] = "/var/log/x.log"
+plistlib.dump(p, open(sys.argv[1], "wb"))
+PY
+  check_copy
+  assert_status 1
+  assert_output_has "boot job: SECRETS_DIRECTORY"
+  assert_output_has "boot job: WorkingDirectory /opt/tuist/release"
+  assert_output_has "boot job: StandardOutPath is /var/log/xcresult-processor/stdout.log"
 }
 
 @test "fails when the refresh job stops being periodic or gains KeepAlive" {
