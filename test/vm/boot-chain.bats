@@ -20,6 +20,7 @@ EOF
   export RELEASE_DIR=$BATS_TEST_TMPDIR/opt/tuist/release DIAGNOSTICS_LOG=$BATS_TEST_TMPDIR/diagnostics.log
   mkdir -p "$RELEASE_DIR"
   export FETCH_RELEASE_SCRIPT=$BATS_TEST_TMPDIR/stub-fetch DIAGNOSTICS_SCRIPT=$BATS_TEST_TMPDIR/stub-diagnostics
+  # shellcheck disable=SC2016 # expanded when the stub runs
   printf '#!/usr/bin/env bash\necho "fetch $RELEASE_DIR" >>"$FAKE_TS_DIR/calls"\nexit "${STUB_FETCH_EXIT:-0}"\n' >"$FETCH_RELEASE_SCRIPT"
   printf '#!/usr/bin/env bash\necho "diagnostics dump"\n' >"$DIAGNOSTICS_SCRIPT"
   chmod +x "$FETCH_RELEASE_SCRIPT" "$DIAGNOSTICS_SCRIPT"

@@ -18,6 +18,8 @@ import sys
 # Usage: check_image.py [VM_DIR]; the tests point it at mutated copies of vm/.
 VM = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "vm"))
 ROOT = os.path.dirname(VM)
+# src/config lives in the repository, also when VM points at a mutated copy of vm/.
+ROOT_REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIBEXEC = "/usr/local/libexec/tuist/"
 BOOT_LABEL = "dev.tuist.xcresult-processor"
 REFRESH_LABEL = "dev.tuist.tailnet-hosts-refresh"
@@ -316,7 +318,42 @@ def check_packer(template, plists):
 
     brew = re.search(r"^brew install (.+)$", shell, re.M)
     brewed = set(brew.group(1).split()) if brew else set()
-    check({"tailscale", "jq", "bash"} <= brewed, f"{rel}: brew installs tailscale, jq and bash, got {sorted(brewed)}")
+    check({"tailscale", "jq", "bash", "oras"} <= brewed, f"{rel}: brew installs tailscale, jq, bash and oras, got {sorted(brewed)}")
+    check(re.search(r"^xcrun xcresulttool version$", shell, re.M) is not None,
+          f"{rel}: the build fails unless `xcrun xcresulttool version` works (full Xcode in the base)")
+
+    # The base image: pinned by a digest variable that has no default and refuses anything else.
+    variables_by_name = {b[1][0]: b[2] for b in blocks(root, "variable") if b[1]}
+    source_attrs = sources[0][2]["attrs"] if sources else {}
+    base = "".join(strings_in(source_attrs.get("vm_base_name", [])))
+    check(base.endswith("@${var.vm_base_digest}"), f"{rel}: vm_base_name is <repository>@${{var.vm_base_digest}}, got {base!r}")
+    digest_var = variables_by_name.get("vm_base_digest", {"attrs": {}, "blocks": []})
+    check("default" not in digest_var["attrs"], f"{rel}: vm_base_digest has no default (a placeholder digest must not build silently)")
+    conditions = [strings_in(v[2]["attrs"].get("condition", [])) for v in blocks(digest_var, "validation")]
+    check(any("^sha256:[0-9a-f]{64}$" in c for cs in conditions for c in cs),
+          f"{rel}: vm_base_digest has a validation accepting only sha256:<64 hex>")
+
+    def default_of(name):
+        return "".join(strings_in(variables_by_name.get(name, {"attrs": {}})["attrs"].get("default", [])))
+    check(default_of("vm_base_repository") == "ghcr.io/tuist/macos-tahoe-xcode",
+          f"{rel}: the base is the Xcode image ghcr.io/tuist/macos-tahoe-xcode, got {default_of('vm_base_repository')!r}")
+    check(default_of("vm_name") == "tuist-xcresult-processor", f"{rel}: the output image is tuist-xcresult-processor, got {default_of('vm_name')!r}")
+
+    # The diagnostics account is the one the tailnet policy names (src/config/vm.ts).
+    ts = open(os.path.join(ROOT_REPO, "src", "config", "vm.ts")).read()
+    want_user = re.search(r"export const VM_DIAGNOSTICS_USER = '([^']+)'", ts)
+    check(want_user is not None and default_of("diagnostics_user") == want_user.group(1),
+          f"{rel}: diagnostics_user is VM_DIAGNOSTICS_USER of src/config/vm.ts ({want_user.group(1) if want_user else '?'}), got {default_of('diagnostics_user')!r}")
+    check(re.search(r"dscl \. -create /Users/\$user Password '\*'", shell) is not None,
+          f"{rel}: the diagnostics account is created without a password")
+    check(re.search(r"must not have sudo", shell) is not None and re.search(r"must not be an admin", shell) is not None,
+          f"{rel}: the build fails if the diagnostics account is an admin or has sudo")
+    check(re.search(r"install -d -o root -g \$user -m 0750 \$\{local\.log_dir\}", shell) is not None,
+          f"{rel}: the log directory is readable by the diagnostics account's group")
+    log_dir = re.search(r'log_dir\s*=\s*"([^"]+)"', text)
+    check(log_dir is not None and log_dir.group(1) + "/" == LOG_DIR, f"{rel}: log_dir is {LOG_DIR}")
+    check(re.search(r"install -d -o root -g wheel -m 0755 \$\{local\.release_dir\}", shell) is not None,
+          f"{rel}: creates the release directory (launchd's WorkingDirectory must exist before the first fetch)")
     check(re.search(r"tailscaled\"? install-system-daemon", shell) is not None, f"{rel}: installs tailscaled as a system daemon")
     check("rm -rf /Library/Tailscale" in shell, f"{rel}: leaves no tailscaled state (machine key) in the image")
 

@@ -22,7 +22,8 @@ make_release() {
   jq -n --arg d "sha256:$(sha "$FAKE_ORAS_DIR/blob")" --argjson s "$(wc -c <"$FAKE_ORAS_DIR/blob")" \
     '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
       layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $d, size: $s}]}' >"$FAKE_ORAS_DIR/manifest.json"
-  export TUIST_XCRESULT_PROCESSOR_RELEASE="ghcr.io/tuist/xcresult-processor-release@sha256:$(sha "$FAKE_ORAS_DIR/manifest.json")"
+  TUIST_XCRESULT_PROCESSOR_RELEASE="ghcr.io/tuist/xcresult-processor-release@sha256:$(sha "$FAKE_ORAS_DIR/manifest.json")"
+  export TUIST_XCRESULT_PROCESSOR_RELEASE
 }
 
 run_fetch() { run "$VM_DIR/fetch-release.sh" 3>&-; }
