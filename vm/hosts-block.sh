@@ -132,7 +132,7 @@ if ((rc == 3)); then
 fi
 written=$(wc -c <"$tmp" | tr -d ' ')
 if ((rc != 0)) || [[ $written != "$expected" ]]; then
-  fail_write "$errfile" "write the new content to $tmp (wrote ${written:-0} of ${expected:-?} bytes)"
+  fail_write "$errfile" "write the complete new content beside $target (${written:-0} bytes written)"
 fi
 
 if [[ -e $target ]] && cmp -s "$tmp" "$target"; then

@@ -144,7 +144,7 @@ set +E
 
 # --- cases ---------------------------------------------------------------------------------
 
-pinned_block() { awk '/^# BEGIN tuist-tailnet-hosts/{on=1;next} /^# END tuist-tailnet-hosts/{on=0} on && !/^#/' "$VM_DIR/etc/hosts"; }
+pinned_block() { awk '$0 == "# BEGIN tuist-tailnet-hosts" {on=1;next} $0 == "# END tuist-tailnet-hosts" {on=0} on && !/^#/' "$VM_DIR/etc/hosts"; }
 
 expect_pinned_to() { # ADDRESS
   local block
@@ -249,7 +249,7 @@ url_without_the_replace_stage_fails_authentication() {
 missing_hosts_block_fails_fast_then_refresh_repairs() {
   local stripped
   pin_from running
-  stripped=$(awk '/^# BEGIN tuist-tailnet-hosts/{on=1} !on; /^# END tuist-tailnet-hosts/{on=0}' "$VM_DIR/etc/hosts")
+  stripped=$(awk '$0 == "# BEGIN tuist-tailnet-hosts" {on=1} !on; $0 == "# END tuist-tailnet-hosts" {on=0}' "$VM_DIR/etc/hosts")
   printf '%s\n' "$stripped" >"$VM_DIR/etc/hosts"
   expect_eq "hosts block lines left" "0" "$(grep -c tuist-tailnet-hosts "$VM_DIR/etc/hosts" || true)"
   expect_fast_failure "no hosts block" "$FIXTURE/database-url" "could not translate host name \"$POOLER_HOST\""

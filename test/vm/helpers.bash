@@ -75,7 +75,7 @@ assert_credential_contained() {
 }
 
 # The lines between the markers, markers excluded.
-hosts_block() { awk '/^# BEGIN tuist-tailnet-hosts/{on=1;next} /^# END tuist-tailnet-hosts/{on=0} on && !/^#/' "$HOSTS_FILE"; }
+hosts_block() { awk '$0 == "# BEGIN tuist-tailnet-hosts" {on=1;next} $0 == "# END tuist-tailnet-hosts" {on=0} on && !/^#/' "$HOSTS_FILE"; }
 # The lines outside the block.
-hosts_foreign() { awk '/^# BEGIN tuist-tailnet-hosts/{on=1;next} /^# END tuist-tailnet-hosts/{on=0;next} !on' "$HOSTS_FILE"; }
+hosts_foreign() { awk '$0 == "# BEGIN tuist-tailnet-hosts" {on=1;next} $0 == "# END tuist-tailnet-hosts" {on=0;next} !on' "$HOSTS_FILE"; }
 inode() { stat -c %i "$1"; }
