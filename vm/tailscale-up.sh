@@ -258,7 +258,7 @@ join_tailnet() {
     printf '%s\n' "$auth_key" >"$secret_file"
   fi
   log "joining the tailnet as $TAILSCALE_HOSTNAME (tags: $TAILSCALE_TAGS; at most ${TAILSCALE_UP_TIMEOUT}s)"
-  run_bounded $((TAILSCALE_UP_TIMEOUT + TAILSCALE_CALL_TIMEOUT)) "$TAILSCALE_BIN" "${args[@]}" >"$workdir/up.out" 2>&1 || rc=$?
+  run_bounded "$(remaining_secs "$attempt_deadline" $((TAILSCALE_UP_TIMEOUT + TAILSCALE_CALL_TIMEOUT)))" "$TAILSCALE_BIN" "${args[@]}" >"$workdir/up.out" 2>&1 || rc=$?
   rm -f "$secret_file"
   redact <"$workdir/up.out" >&2
   if ((rc != 0)); then
@@ -279,7 +279,7 @@ bring_up() {
   log "node is logged in but stopped; running 'tailscale up' with its existing settings (at most ${TAILSCALE_UP_TIMEOUT}s)"
   # Bare on purpose: any flag, --timeout included, makes `up` demand every current setting
   # again; run_bounded is the bound instead.
-  run_bounded "$TAILSCALE_UP_TIMEOUT" "$TAILSCALE_BIN" up >"$workdir/up.out" 2>&1 || rc=$?
+  run_bounded "$(remaining_secs "$attempt_deadline" "$TAILSCALE_UP_TIMEOUT")" "$TAILSCALE_BIN" up >"$workdir/up.out" 2>&1 || rc=$?
   redact <"$workdir/up.out" >&2
   ((rc == 0)) || die "$EXIT_RETRY" "'tailscale up' on a stopped node failed (exit $rc)"
 }

@@ -2,6 +2,7 @@
 # vm/tailscale-up.sh against a fake `tailscale` (fixtures/bin/tailscale) and realistic
 # `tailscale status --json` fixtures.
 
+# shellcheck disable=SC2030,SC2031 # every @test runs in its own process; exports cannot leak
 load helpers
 
 setup() { setup_vm_env; }
@@ -319,6 +320,65 @@ setup() { setup_vm_env; }
   assert_output_has "'tailscale up' failed (exit 143)"
   ((SECONDS - start <= 3 + 2 + 3)) || fail "took $((SECONDS - start))s"
   assert_credential_contained
+}
+
+# The documented bound of one boot attempt (vm/README.md, "Time bounds"), in this test's
+# configuration: TAILSCALED_WAIT + NOSTATE_SETTLE + UP_TIMEOUT + IPV4_WAIT + 4 x CALL_TIMEOUT
+# + HOSTS_LOCK_WAIT + 1 s of clock granularity.
+attempt_bound() {
+  echo $((TAILSCALED_WAIT_SECONDS + NOSTATE_SETTLE_SECONDS + TAILSCALE_UP_TIMEOUT + IPV4_WAIT_SECONDS + 4 * TAILSCALE_CALL_TIMEOUT + HOSTS_LOCK_WAIT_SECONDS + 1))
+}
+
+@test "the composite worst case, each phase ending in a timed-out call, stays within the documented bound and joins once" {
+  tailnet_state nostate
+  # status: call 1 times out, 2 answers NoState, 3 (settling) times out, then NoState again;
+  # up: joins, then its CLI hangs until killed; ip -4: every call times out.
+  touch "$FAKE_TS_DIR/status.hang-1" "$FAKE_TS_DIR/status.hang-3" "$FAKE_TS_DIR/up.join-then-hang" "$FAKE_TS_DIR/ip.hang"
+  local start=$SECONDS
+  run_up
+  local took=$((SECONDS - start))
+  assert_status 1
+  assert_output_has "but the node is Running: joined"
+  assert_output_has "no tailnet IPv4 within 3s"
+  assert_equal "$(join_calls)" 1
+  ((took <= $(attempt_bound))) || fail "took ${took}s, documented bound $(attempt_bound)s"
+  assert_credential_contained
+}
+
+@test "every call hanging ends within the documented bound" {
+  tailnet_state needslogin
+  touch "$FAKE_TS_DIR/status.hang" "$FAKE_TS_DIR/up.hang" "$FAKE_TS_DIR/ip.hang"
+  local start=$SECONDS
+  run_up
+  assert_status 1
+  ((SECONDS - start <= $(attempt_bound))) || fail "took $((SECONDS - start))s, documented bound $(attempt_bound)s"
+  assert_equal "$(join_calls)" 0
+}
+
+@test "a NoState that settles to Running during a timed-out call is not joined over" {
+  export NOSTATE_SETTLE_SECONDS=1
+  tailnet_state nostate
+  # The 2nd status call (inside the settle window) hangs past the window while tailscaled
+  # settles to Running; the old code took the failed call for NoState and joined again.
+  cp "$FIXTURES/status-running.json" "$FAKE_TS_DIR/status-after-2.json"
+  touch "$FAKE_TS_DIR/status.hang-2"
+  run_up
+  assert_status 0
+  assert_output_has "BackendState is now Running (it settled while we waited): not joining"
+  assert_equal "$(count_calls '^up')" 0
+}
+
+@test "a join whose CLI call timed out but which registered the node is not repeated by the next attempt" {
+  tailnet_state needslogin
+  after_join running
+  touch "$FAKE_TS_DIR/up.join-then-hang"
+  run_up
+  assert_status 0
+  assert_output_has "but the node is Running: joined"
+  rm "$FAKE_TS_DIR/up.join-then-hang"
+  run_up
+  assert_status 0
+  assert_equal "$(join_calls)" 1
 }
 
 # --- the hosts file ------------------------------------------------------------------------
