@@ -33,7 +33,9 @@ die() {
 ref=${TUIST_XCRESULT_PROCESSOR_RELEASE:-}
 RELEASE_DIR=${RELEASE_DIR:-/opt/tuist/release}
 ORAS_BIN=${ORAS_BIN:-oras}
-RELEASE_FETCH_TIMEOUT=${RELEASE_FETCH_TIMEOUT:-600}
+# The archive's bound; the manifest (a few hundred bytes) gets at most 60 s of it. Together
+# with five join attempts they stay within the Deployment's progressDeadlineSeconds (vm/README.md).
+RELEASE_FETCH_TIMEOUT=${RELEASE_FETCH_TIMEOUT:-300}
 readonly MARKER=.release-digest
 
 [[ $RELEASE_FETCH_TIMEOUT =~ ^[1-9][0-9]*$ ]] ||
@@ -65,7 +67,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 log "fetching the release manifest $ref"
-run_bounded "$RELEASE_FETCH_TIMEOUT" "$ORAS_BIN" manifest fetch --output "$work/manifest.json" "$ref" 2>"$work/err" ||
+run_bounded "$((RELEASE_FETCH_TIMEOUT < 60 ? RELEASE_FETCH_TIMEOUT : 60))" "$ORAS_BIN" manifest fetch --output "$work/manifest.json" "$ref" 2>"$work/err" ||
   die 1 "could not fetch the manifest of $ref: $(head -c 300 "$work/err" | tr '\n' ' ')"
 got=sha256:$(sha256_of "$work/manifest.json")
 [[ $got == "$digest" ]] || die 1 "the manifest of $ref has digest $got, not $digest: refusing to start (nothing was unpacked)"
