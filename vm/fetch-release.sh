@@ -17,12 +17,15 @@ set -euo pipefail
 export LC_ALL=C
 
 readonly PROG=fetch-release
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+case ${BASH_SOURCE[0]} in */*) SCRIPT_DIR=${BASH_SOURCE[0]%/*} ;; *) SCRIPT_DIR=. ;; esac
 readonly SCRIPT_DIR
 # shellcheck source=vm/lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
-log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2; }
+log() {
+  utc_now
+  printf '%s %s: %s\n' "$utc_now" "$PROG" "$*" >&2
+}
 die() {
   local code=$1
   shift

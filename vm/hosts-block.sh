@@ -21,9 +21,15 @@ export LC_ALL=C # byte semantics: lengths, comparisons and awk see bytes, not ch
 readonly PROG=hosts-block
 readonly BLOCK_BEGIN='# BEGIN tuist-tailnet-hosts'
 readonly BLOCK_END='# END tuist-tailnet-hosts'
+case ${BASH_SOURCE[0]} in */*) SCRIPT_DIR=${BASH_SOURCE[0]%/*} ;; *) SCRIPT_DIR=. ;; esac
+# shellcheck source=vm/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 readonly BLOCK_NOTE='# Managed by tailscale-up.sh from "tailscale status --json"; edits inside this block are overwritten.'
 
-log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2; }
+log() {
+  utc_now
+  printf '%s %s: %s\n' "$utc_now" "$PROG" "$*" >&2
+}
 fail() {
   log "error: $*"
   exit 1
@@ -68,10 +74,11 @@ while [[ -L $target ]]; do
   link=$(readlink "$target")
   case $link in
     /*) target=$link ;;
-    *) target=$(dirname "$target")/$link ;;
+    *) target=${target%/*}/$link ;;
   esac
 done
-dir=$(dirname "$target")
+case $target in */*) dir=${target%/*} ;; *) dir=. ;; esac
+[[ -n $dir ]] || dir=/
 [[ -d $dir ]] || fail "the directory of $target does not exist"
 if [[ $target != "$HOSTS_FILE" ]]; then log "$HOSTS_FILE is a symbolic link: writing through to $target"; fi
 
@@ -130,9 +137,9 @@ expected=$(awk -v begin="$BLOCK_BEGIN" -v end="$BLOCK_END" -v note="$BLOCK_NOTE"
 if ((rc == 3)); then
   fail "$target has unbalanced '$BLOCK_BEGIN' / '$BLOCK_END' lines; fix them by hand (nothing was written)"
 fi
-written=$(wc -c <"$tmp" | tr -d ' ')
-if ((rc != 0)) || [[ $written != "$expected" ]]; then
-  fail_write "$errfile" "write the complete new content beside $target (${written:-0} bytes written)"
+written=$(wc -c <"$tmp")
+if ((rc != 0)) || [[ -z $expected ]] || ((written != expected)); then
+  fail_write "$errfile" "write the complete new content beside $target ($((written)) bytes written)"
 fi
 
 if [[ -e $target ]] && cmp -s "$tmp" "$target"; then

@@ -10,7 +10,7 @@ set -euo pipefail
 export LC_ALL=C
 
 readonly PROG=tailscale-up
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+case ${BASH_SOURCE[0]} in */*) SCRIPT_DIR=${BASH_SOURCE[0]%/*} ;; *) SCRIPT_DIR=. ;; esac
 readonly SCRIPT_DIR
 # shellcheck source=vm/lib.sh
 source "$SCRIPT_DIR/lib.sh"
@@ -18,7 +18,10 @@ HOSTS_BLOCK_SCRIPT=${HOSTS_BLOCK_SCRIPT:-$SCRIPT_DIR/hosts-block.sh}
 # boot-chain.sh retries only EXIT_RETRY; the others need a person.
 readonly EXIT_RETRY=1 EXIT_CONFIG=2 EXIT_ADMIN=3
 
-log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2; }
+log() {
+  utc_now
+  printf '%s %s: %s\n' "$utc_now" "$PROG" "$*" >&2
+}
 die() {
   local code=$1
   shift
@@ -120,7 +123,7 @@ command -v "$TAILSCALE_BIN" >/dev/null 2>&1 ||
   die "$EXIT_CONFIG" "tailscale CLI not found (TAILSCALE_BIN=$(printf '%q' "$TAILSCALE_BIN")); the image installs it with brew"
 command -v "$JQ_BIN" >/dev/null 2>&1 ||
   die "$EXIT_CONFIG" "jq not found (JQ_BIN=$(printf '%q' "$JQ_BIN")); the image installs it with brew"
-[[ -d $(dirname "$HOSTS_FILE") ]] || die "$EXIT_CONFIG" "the directory of HOSTS_FILE=$(printf '%q' "$HOSTS_FILE") does not exist"
+[[ $HOSTS_FILE == */* && -d ${HOSTS_FILE%/*}/ ]] || die "$EXIT_CONFIG" "the directory of HOSTS_FILE=$(printf '%q' "$HOSTS_FILE") does not exist"
 [[ -x $HOSTS_BLOCK_SCRIPT ]] || die "$EXIT_CONFIG" "$(printf '%q' "$HOSTS_BLOCK_SCRIPT") is missing; the image installs it beside this script"
 
 # --- private scratch space, removed on every exit path ------------------------------------
@@ -344,25 +347,26 @@ def strs: if type == "array" then [.[] | strings] else [] end;
 '
 
 pin_hosts() {
-  local pinned rc=0 stamp line=""
+  local pinned=0 summary="" rc=0 line=""
   "$JQ_BIN" -r --arg peer_tags "$TAILSCALE_PEER_TAGS" --arg pin_hosts "$TAILSCALE_PIN_HOSTS" "$PIN_JQ" \
     "$workdir/status.json" >"$workdir/pins" 2>"$workdir/pins.err" ||
     die "$EXIT_RETRY" "could not read the peers from 'tailscale status --json': $(first_line "$workdir/pins.err")"
   if IFS= read -r line <"$workdir/pins" && [[ $line == E$'\t'* ]]; then
     die "$EXIT_RETRY" "${line#E$'\t'}; not touching $HOSTS_FILE"
   fi
-  # One awk pass splits the block from the log lines (no process per line).
-  stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  pinned=$(awk -F '\t' -v block="$workdir/block" -v prefix="$stamp $PROG: " '
-    $1 == "H" { print $2 > block; n++; next }
+  # One awk pass splits the block from the log lines (no process per line) and sums it up.
+  utc_now
+  awk -F '\t' -v block="$workdir/block" -v prefix="$utc_now $PROG: " '
+    $1 == "H" { print $2 > block; n++; if (length(s) < 2000) s = s (n > 1 ? "; " : "") $2; next }
     $1 == "L" { print prefix $2 > "/dev/stderr" }
-    END { close(block); print n + 0 }
-  ' "$workdir/pins")
+    END { close(block); print n + 0; print s }
+  ' "$workdir/pins" >"$workdir/pins.summary"
+  { read -r pinned && IFS= read -r summary; } <"$workdir/pins.summary" || true
   [[ -e $workdir/block ]] || : >"$workdir/block"
   if ((pinned == 0)); then log "warning: no valid peer to pin; the block is empty"; fi
   HOSTS_FILE=$HOSTS_FILE HOSTS_LOCK_WAIT_SECONDS=$HOSTS_LOCK_WAIT_SECONDS "$HOSTS_BLOCK_SCRIPT" "$workdir/block" || rc=$?
   ((rc == 0)) || die "$EXIT_RETRY" "$HOSTS_FILE was not updated (see the hosts-block line above); $pinned peers would have been pinned"
-  log "$pinned pinned: $(tr '\n' ';' <"$workdir/block" | sed 's/;$//; s/;/; /g' | head -c 2000)"
+  log "$pinned pinned: ${summary:0:2000}"
 }
 
 # --- main --------------------------------------------------------------------------------

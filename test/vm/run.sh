@@ -22,7 +22,7 @@ step() {
   "$@" || failed+=("$name")
 }
 
-shell_files=(vm/*.sh test/vm/run.sh test/vm/helpers.bash test/vm/fixtures/bin/* test/vm/fixtures/*.sh test/vm/*.bats test/e2e/run.sh test/e2e/lib/*.bash)
+shell_files=(vm/*.sh test/vm/run.sh test/vm/helpers.bash test/vm/fixtures/bin/* test/vm/fixtures/lockf-bin/* test/vm/fixtures/*.sh test/vm/*.bats test/e2e/run.sh test/e2e/lib/*.bash)
 step "shellcheck (${#shell_files[@]} files)" shellcheck -x "${shell_files[@]}"
 step "plists and Packer template" python3 test/vm/check_image.py
 

@@ -330,6 +330,7 @@ attempt_bound() {
 }
 
 @test "the composite worst case, each phase ending in a timed-out call, stays within the documented bound and joins once" {
+  export TAILSCALE_UP_TIMEOUT=1 IPV4_WAIT_SECONDS=2 TAILSCALE_CALL_TIMEOUT=1 HOSTS_LOCK_WAIT_SECONDS=1
   tailnet_state nostate
   # status: call 1 times out, 2 answers NoState, 3 (settling) times out, then NoState again;
   # up: joins, then its CLI hangs until killed; ip -4: every call times out.
@@ -339,13 +340,14 @@ attempt_bound() {
   local took=$((SECONDS - start))
   assert_status 1
   assert_output_has "but the node is Running: joined"
-  assert_output_has "no tailnet IPv4 within 3s"
+  assert_output_has "no tailnet IPv4 within 2s"
   assert_equal "$(join_calls)" 1
   ((took <= $(attempt_bound))) || fail "took ${took}s, documented bound $(attempt_bound)s"
   assert_credential_contained
 }
 
 @test "every call hanging ends within the documented bound" {
+  export TAILSCALED_WAIT_SECONDS=2 TAILSCALE_CALL_TIMEOUT=1
   tailnet_state needslogin
   touch "$FAKE_TS_DIR/status.hang" "$FAKE_TS_DIR/up.hang" "$FAKE_TS_DIR/ip.hang"
   local start=$SECONDS
@@ -369,6 +371,7 @@ attempt_bound() {
 }
 
 @test "a join whose CLI call timed out but which registered the node is not repeated by the next attempt" {
+  export TAILSCALE_UP_TIMEOUT=1 TAILSCALE_CALL_TIMEOUT=1
   tailnet_state needslogin
   after_join running
   touch "$FAKE_TS_DIR/up.join-then-hang"
