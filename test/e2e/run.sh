@@ -163,6 +163,9 @@ restart_path_pins_the_pooler_without_joining() {
   vm_tailscale_up "$state"
   expect_eq "tailscale up calls on a node already Running" "0" "$(grep -c '^up' "$state/calls" || true)"
   expect_pinned_to "$CLUSTER_ADDR"
+  # The impostor (the pooler's HostName and tags, outside the MagicDNS suffix) and the other
+  # environment's pooler both sit at WRONG_ADDR: nothing may be pinned there.
+  expect_eq "lines pinned to $WRONG_ADDR (impostor, other environment)" "" "$(pinned_block | awk -v a="$WRONG_ADDR" '$1 == a')"
   if [[ -n $DECOY_HOSTNAME ]]; then
     expect_eq "another environment's pooler ($DECOY_HOSTNAME) is not pinned" "" "$(vm_resolve "$DECOY_HOSTNAME" || true)"
   fi
