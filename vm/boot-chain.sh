@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # launchd entry point of the xcresult-processor VM: join the tailnet (tailscale-up.sh, with
-# bounded retries), then exec the release. The release never starts before the join succeeded.
+# bounded retries), install the release (fetch-release.sh, verified by sha256), then exec it
+# from its directory. The release never starts before both succeeded. On a failure the
+# diagnostics dump (diagnostics.sh) is appended to DIAGNOSTICS_LOG for `tailscale ssh` readers.
 #
 #   boot-chain.sh RELEASE_COMMAND [ARGS...]
 #
@@ -15,7 +17,24 @@ if (($# == 0)); then
   exit 2
 fi
 
-TAILSCALE_UP_SCRIPT=${TAILSCALE_UP_SCRIPT:-$(cd "$(dirname "$0")" && pwd)/tailscale-up.sh}
+here=$(cd "$(dirname "$0")" && pwd)
+TAILSCALE_UP_SCRIPT=${TAILSCALE_UP_SCRIPT:-$here/tailscale-up.sh}
+FETCH_RELEASE_SCRIPT=${FETCH_RELEASE_SCRIPT:-$here/fetch-release.sh}
+DIAGNOSTICS_SCRIPT=${DIAGNOSTICS_SCRIPT:-$here/diagnostics.sh}
+DIAGNOSTICS_LOG=${DIAGNOSTICS_LOG:-/var/log/xcresult-processor/diagnostics.log}
+RELEASE_DIR=${RELEASE_DIR:-/opt/tuist/release}
+export RELEASE_DIR
+
+# On any failure: what the team needs to see, in the log they can read over tailscale ssh.
+dump_diagnostics() {
+  if [[ -x $DIAGNOSTICS_SCRIPT ]]; then
+    { printf '=== %s boot-chain failed (exit %s) ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" && "$DIAGNOSTICS_SCRIPT"; } >>"$DIAGNOSTICS_LOG" 2>&1 || true
+  fi
+}
+fail() {
+  dump_diagnostics "$1"
+  exit "$1"
+}
 BOOT_JOIN_ATTEMPTS=${BOOT_JOIN_ATTEMPTS:-5}
 BOOT_RETRY_BASE_SECONDS=${BOOT_RETRY_BASE_SECONDS:-5}
 BOOT_RETRY_MAX_SECONDS=${BOOT_RETRY_MAX_SECONDS:-60}
@@ -36,11 +55,11 @@ while :; do
   # Only exit 1 is transient; 2 (configuration) and 3 (admin approval) need a person.
   if ((rc != 1)); then
     log "tailscale-up.sh exited $rc (needs a configuration fix or an admin); not starting the release"
-    exit "$rc"
+    fail "$rc"
   fi
   if ((attempt >= BOOT_JOIN_ATTEMPTS)); then
     log "tailscale-up.sh failed $attempt times; not starting the release (launchd retries after its ThrottleInterval)"
-    exit 1
+    fail 1
   fi
   log "tailscale-up.sh failed (attempt $attempt of $BOOT_JOIN_ATTEMPTS); retrying in ${delay}s"
   sleep "$delay"
@@ -50,5 +69,14 @@ done
 
 # The release has no use for the tailnet credential; keep it out of its environment.
 unset TAILSCALE_AUTH_KEY
-log "on the tailnet; starting the release: $1"
+
+rc=0
+"$FETCH_RELEASE_SCRIPT" || rc=$?
+if ((rc != 0)); then
+  log "fetch-release.sh exited $rc; not starting the release (launchd retries after its ThrottleInterval)"
+  fail "$rc"
+fi
+# launchd's WorkingDirectory is the directory the release was just swapped into: enter the new one.
+cd "$RELEASE_DIR"
+log "on the tailnet, release installed; starting it: $1"
 exec "$@"

@@ -7,14 +7,21 @@
 # Environment contract, bounds and exit codes: vm/README.md.
 set -euo pipefail
 
+export LC_ALL=C
+
 readonly PROG=tailscale-up
-readonly BLOCK_BEGIN='# BEGIN tuist-tailnet-hosts'
-readonly BLOCK_END='# END tuist-tailnet-hosts'
-readonly BLOCK_NOTE='# Managed by tailscale-up.sh from "tailscale status --json"; edits inside this block are overwritten.'
+case ${BASH_SOURCE[0]} in */*) SCRIPT_DIR=${BASH_SOURCE[0]%/*} ;; *) SCRIPT_DIR=. ;; esac
+readonly SCRIPT_DIR
+# shellcheck source=vm/lib.sh
+source "$SCRIPT_DIR/lib.sh"
+HOSTS_BLOCK_SCRIPT=${HOSTS_BLOCK_SCRIPT:-$SCRIPT_DIR/hosts-block.sh}
 # boot-chain.sh retries only EXIT_RETRY; the others need a person.
 readonly EXIT_RETRY=1 EXIT_CONFIG=2 EXIT_ADMIN=3
 
-log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2; }
+log() {
+  utc_now
+  printf '%s %s: %s\n' "$utc_now" "$PROG" "$*" >&2
+}
 die() {
   local code=$1
   shift
@@ -58,28 +65,37 @@ TAILSCALE_POLL_SECONDS=${TAILSCALE_POLL_SECONDS:-1}
 TAILSCALE_HOSTNAME=${TAILSCALE_HOSTNAME:-}
 TAILSCALE_TAGS=${TAILSCALE_TAGS:-}
 TAILSCALE_PEER_TAGS=${TAILSCALE_PEER_TAGS:-}
+TAILSCALE_PIN_HOSTS=${TAILSCALE_PIN_HOSTS:-}
+HOSTS_LOCK_WAIT_SECONDS=${HOSTS_LOCK_WAIT_SECONDS:-10}
 
 # The credential lives in this shell variable only: children (the CLI, jq) never inherit it.
 auth_key=${TAILSCALE_AUTH_KEY:-}
 unset TAILSCALE_AUTH_KEY
 
 readonly LABEL_RE='^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$'
-readonly TAGS_RE='^tag:[A-Za-z][A-Za-z0-9-]*(,tag:[A-Za-z][A-Za-z0-9-]*)*$'
+readonly TAG='tag:[A-Za-z][A-Za-z0-9-]*'
+readonly TAGS_RE="^$TAG(,$TAG)*\$"
+# name=tag pairs: the DNS label a peer's MagicDNS name must start with, and the tag it must carry.
+readonly PIN_HOSTS_RE="^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?=$TAG(,[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?=$TAG)*\$"
 
 for var in TAILSCALED_WAIT_SECONDS IPV4_WAIT_SECONDS NOSTATE_SETTLE_SECONDS; do
   [[ ${!var} =~ ^[0-9]+$ ]] || die "$EXIT_CONFIG" "$var must be a whole number of seconds, got $(printf '%q' "${!var}")"
 done
 # 0 would mean "no bound": `tailscale up --timeout=0s` blocks forever.
-for var in TAILSCALE_UP_TIMEOUT TAILSCALE_CALL_TIMEOUT; do
+for var in TAILSCALE_UP_TIMEOUT TAILSCALE_CALL_TIMEOUT HOSTS_LOCK_WAIT_SECONDS; do
   [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$EXIT_CONFIG" "$var must be a positive whole number of seconds, got $(printf '%q' "${!var}")"
 done
 [[ $TAILSCALE_POLL_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
   die "$EXIT_CONFIG" "TAILSCALE_POLL_SECONDS must be a number of seconds, got $(printf '%q' "$TAILSCALE_POLL_SECONDS")"
 
-[[ -n $TAILSCALE_PEER_TAGS ]] ||
-  die "$EXIT_CONFIG" "TAILSCALE_PEER_TAGS is empty: set the tags of the peers to pin, e.g. tag:tuist-k8s-staging"
-[[ $TAILSCALE_PEER_TAGS =~ $TAGS_RE ]] ||
+[[ -n $TAILSCALE_PIN_HOSTS || -n $TAILSCALE_PEER_TAGS ]] ||
+  die "$EXIT_CONFIG" "TAILSCALE_PIN_HOSTS and TAILSCALE_PEER_TAGS are both empty: set the names to pin and their tags, e.g. TAILSCALE_PIN_HOSTS=tuist-pg-pooler-staging=tag:tuist-pg-pooler-staging"
+if [[ -n $TAILSCALE_PEER_TAGS && ! $TAILSCALE_PEER_TAGS =~ $TAGS_RE ]]; then
   die "$EXIT_CONFIG" "TAILSCALE_PEER_TAGS=$(printf '%q' "$TAILSCALE_PEER_TAGS") is not a comma-separated list of tag:<letter><letters, digits, ->"
+fi
+if [[ -n $TAILSCALE_PIN_HOSTS && ! $TAILSCALE_PIN_HOSTS =~ $PIN_HOSTS_RE ]]; then
+  die "$EXIT_CONFIG" "TAILSCALE_PIN_HOSTS=$(printf '%q' "$TAILSCALE_PIN_HOSTS") is not a comma-separated list of <DNS label>=tag:<letter><letters, digits, -> (lowercase labels), e.g. tuist-pg-pooler-staging=tag:tuist-pg-pooler-staging"
+fi
 
 oauth=false
 if [[ $mode == boot ]]; then
@@ -91,12 +107,13 @@ if [[ $mode == boot ]]; then
     oauth=true
     [[ $auth_key != *\?* ]] ||
       die "$EXIT_CONFIG" "TAILSCALE_AUTH_KEY is an OAuth client secret with parameters; pass the bare secret, this script adds ?ephemeral=true&preauthorized=true"
-    [[ -n $TAILSCALE_TAGS ]] ||
-      die "$EXIT_CONFIG" "TAILSCALE_AUTH_KEY is an OAuth client secret, which can only register tagged devices: set TAILSCALE_TAGS, e.g. tag:tuist-macmini-staging"
   fi
-  if [[ -n $TAILSCALE_TAGS && ! $TAILSCALE_TAGS =~ $TAGS_RE ]]; then
+  # Always: an OAuth client secret registers only tagged devices (the CLI refuses it without
+  # --advertise-tags), and a pre-auth key's tags must match what the node asks for.
+  [[ -n $TAILSCALE_TAGS ]] ||
+    die "$EXIT_CONFIG" "TAILSCALE_TAGS is empty: set the VM's tag (the Deployment renders it from the environment's VM tag), e.g. tag:tuist-macmini-staging"
+  [[ $TAILSCALE_TAGS =~ $TAGS_RE ]] ||
     die "$EXIT_CONFIG" "TAILSCALE_TAGS=$(printf '%q' "$TAILSCALE_TAGS") is not a comma-separated list of tag:<letter><letters, digits, ->"
-  fi
   [[ -n $TAILSCALE_HOSTNAME ]] || die "$EXIT_CONFIG" "TAILSCALE_HOSTNAME is empty: set it to the Pod name (Downward API metadata.name)"
   [[ $TAILSCALE_HOSTNAME =~ $LABEL_RE ]] ||
     die "$EXIT_CONFIG" "TAILSCALE_HOSTNAME=$(printf '%q' "$TAILSCALE_HOSTNAME") is not one DNS label (letters, digits, -, at most 63 characters)"
@@ -106,18 +123,15 @@ command -v "$TAILSCALE_BIN" >/dev/null 2>&1 ||
   die "$EXIT_CONFIG" "tailscale CLI not found (TAILSCALE_BIN=$(printf '%q' "$TAILSCALE_BIN")); the image installs it with brew"
 command -v "$JQ_BIN" >/dev/null 2>&1 ||
   die "$EXIT_CONFIG" "jq not found (JQ_BIN=$(printf '%q' "$JQ_BIN")); the image installs it with brew"
-hosts_dir=$(dirname "$HOSTS_FILE")
-[[ -d $hosts_dir ]] || die "$EXIT_CONFIG" "the directory of HOSTS_FILE=$(printf '%q' "$HOSTS_FILE") does not exist"
+[[ $HOSTS_FILE == */* && -d ${HOSTS_FILE%/*}/ ]] || die "$EXIT_CONFIG" "the directory of HOSTS_FILE=$(printf '%q' "$HOSTS_FILE") does not exist"
+[[ -x $HOSTS_BLOCK_SCRIPT ]] || die "$EXIT_CONFIG" "$(printf '%q' "$HOSTS_BLOCK_SCRIPT") is missing; the image installs it beside this script"
 
 # --- private scratch space, removed on every exit path ------------------------------------
 
 umask 077
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/tailscale-up.XXXXXX")
-child_pid=""
-hosts_tmp=""
 cleanup() {
-  if [[ -n $child_pid ]]; then kill -TERM "$child_pid" 2>/dev/null || true; fi
-  if [[ -n $hosts_tmp ]]; then rm -f "$hosts_tmp"; fi
+  if [[ -n $BOUNDED_CHILD ]]; then kill -TERM "$BOUNDED_CHILD" 2>/dev/null || true; fi
   rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -125,29 +139,16 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# run_bounded SECONDS CMD...: a wedged tailscaled must not hang the boot (design item 8).
-# The watchdog's output goes to /dev/null so no caller ever waits on it.
-run_bounded() {
-  local secs=$1
-  shift
-  "$@" &
-  child_pid=$!
-  (
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep "$secs" &
-    sleeper=$!
-    wait "$sleeper"
-    kill -TERM "$child_pid" 2>/dev/null || exit 0
-    sleep 2
-    kill -KILL "$child_pid" 2>/dev/null || true
-  ) >/dev/null 2>&1 &
-  local watchdog=$! rc=0
-  wait "$child_pid" || rc=$?
-  kill -TERM "$watchdog" 2>/dev/null || true
-  wait "$watchdog" 2>/dev/null || true
-  child_pid=""
-  return "$rc"
+# One boot attempt ends within this many seconds (vm/README.md, "Time bounds"): every call
+# and every wait below is clipped to it, so the sum holds even when each call times out.
+attempt_deadline=$((SECONDS + TAILSCALED_WAIT_SECONDS + NOSTATE_SETTLE_SECONDS + TAILSCALE_UP_TIMEOUT + IPV4_WAIT_SECONDS + 4 * TAILSCALE_CALL_TIMEOUT))
+# call_bound [DEADLINE]: the bound of one CLI call: CALL_TIMEOUT, clipped to DEADLINE and to the attempt.
+call_bound() {
+  local deadline=${1:-$attempt_deadline}
+  if ((deadline > attempt_deadline)); then deadline=$attempt_deadline; fi
+  remaining_secs "$deadline" "$TAILSCALE_CALL_TIMEOUT"
 }
+over_attempt_bound() { ((SECONDS >= attempt_deadline)); }
 
 # Whatever the CLI prints goes through here: a control-plane error may echo the key.
 redact() {
@@ -171,31 +172,49 @@ first_line() {
 # --- reading the state -------------------------------------------------------------------
 
 backend_state=""
+# read_status [DEADLINE]: one bounded `tailscale status --json`; sets backend_state.
 read_status() {
   backend_state=""
-  run_bounded "$TAILSCALE_CALL_TIMEOUT" "$TAILSCALE_BIN" status --json >"$workdir/status.json" 2>"$workdir/status.err" || return 1
+  run_bounded "$(call_bound "${1:-}")" "$TAILSCALE_BIN" status --json >"$workdir/status.json" 2>"$workdir/status.err" || return 1
   backend_state=$("$JQ_BIN" -r '.BackendState | strings' "$workdir/status.json" 2>/dev/null) || return 1
   [[ $backend_state =~ ^[A-Za-z]+$ ]]
 }
 
 wait_for_tailscaled() {
   local deadline=$((SECONDS + TAILSCALED_WAIT_SECONDS))
-  until read_status; do
-    if ((SECONDS >= deadline)); then
+  until read_status "$deadline"; do
+    if ((SECONDS >= deadline)) || over_attempt_bound; then
       die "$EXIT_RETRY" "tailscaled did not answer 'tailscale status --json' within ${TAILSCALED_WAIT_SECONDS}s: $(first_line "$workdir/status.err")"
     fi
     sleep "$TAILSCALE_POLL_SECONDS"
   done
   # NoState is also what a restarting tailscaled reports before it has read its state file;
-  # give it a moment so a node that is already joined is not registered again.
+  # give it a moment so a node that is already joined is not registered again. A call that
+  # fails or times out here says nothing about the state: it is never taken for NoState.
   if [[ $backend_state == NoState ]]; then
     deadline=$((SECONDS + NOSTATE_SETTLE_SECONDS))
-    while [[ $backend_state == NoState ]] && ((SECONDS < deadline)); do
+    local last=NoState
+    while [[ $last == NoState ]] && ((SECONDS < deadline)) && ! over_attempt_bound; do
       sleep "$TAILSCALE_POLL_SECONDS"
-      read_status || backend_state=NoState
+      if read_status "$deadline"; then last=$backend_state; else last=NoState; fi
     done
+    backend_state=$last
   fi
   log "tailscaled answered: BackendState=$backend_state"
+}
+
+# Right before a join: the state must have been read successfully just now and still say
+# "logged out". A state that settled during a timed-out call is seen here, not joined over.
+confirm_logged_out() {
+  read_status || die "$EXIT_RETRY" "tailscaled did not answer right before joining; not joining blind (the next attempt reads the state again)"
+  case $backend_state in
+    NeedsLogin | NoState) return 0 ;;
+    Running | Starting)
+      log "BackendState is now $backend_state (it settled while we waited): not joining"
+      return 1
+      ;;
+    *) die "$EXIT_RETRY" "BackendState changed to $backend_state right before joining; not joining (the next attempt acts on it)" ;;
+  esac
 }
 
 valid_ipv4() {
@@ -209,14 +228,14 @@ valid_ipv4() {
 wait_for_ipv4() {
   local deadline=$((SECONDS + IPV4_WAIT_SECONDS)) ip=""
   while :; do
-    if run_bounded "$TAILSCALE_CALL_TIMEOUT" "$TAILSCALE_BIN" ip -4 >"$workdir/ip4" 2>"$workdir/ip4.err"; then
+    if run_bounded "$(call_bound "$deadline")" "$TAILSCALE_BIN" ip -4 >"$workdir/ip4" 2>"$workdir/ip4.err"; then
       IFS= read -r ip <"$workdir/ip4" || true
       if valid_ipv4 "$ip"; then
         log "tailnet IPv4: $ip"
         return 0
       fi
     fi
-    if ((SECONDS >= deadline)); then
+    if ((SECONDS >= deadline)) || over_attempt_bound; then
       die "$EXIT_RETRY" "no tailnet IPv4 within ${IPV4_WAIT_SECONDS}s: $(first_line "$workdir/ip4.err")"
     fi
     sleep "$TAILSCALE_POLL_SECONDS"
@@ -230,19 +249,30 @@ join_tailnet() {
   # --reset only here, on a node that is not logged in: our flags are then the complete set
   # of settings. Never on a joined node (the reference re-registered on every restart).
   local -a args=(up --reset "--auth-key=file:$secret_file" "--hostname=$TAILSCALE_HOSTNAME" --ssh=true
-    "--timeout=${TAILSCALE_UP_TIMEOUT}s")
-  if [[ -n $TAILSCALE_TAGS ]]; then args+=("--advertise-tags=$TAILSCALE_TAGS"); fi
-  # printf is a builtin: the secret reaches the file without ever being an argv.
+    "--advertise-tags=$TAILSCALE_TAGS" "--timeout=${TAILSCALE_UP_TIMEOUT}s")
+  # printf is a builtin: the secret reaches the file without ever being an argv. An OAuth
+  # client secret gets the parameters the CLI reads from it (tailscale/tailscale
+  # feature/oauthkey/oauthkey.go, resolveAuthKey: "tskey-client-xxxx[?ephemeral=BOOL&
+  # preauthorized=BOOL&baseURL=...]", ephemeral defaults to true, preauthorized to false);
+  # any other key is passed unchanged.
   if [[ $oauth == true ]]; then
     printf '%s?ephemeral=true&preauthorized=true\n' "$auth_key" >"$secret_file"
   else
     printf '%s\n' "$auth_key" >"$secret_file"
   fi
-  log "joining the tailnet as $TAILSCALE_HOSTNAME (tags: ${TAILSCALE_TAGS:-from the key}; at most ${TAILSCALE_UP_TIMEOUT}s)"
-  run_bounded $((TAILSCALE_UP_TIMEOUT + TAILSCALE_CALL_TIMEOUT)) "$TAILSCALE_BIN" "${args[@]}" >"$workdir/up.out" 2>&1 || rc=$?
+  log "joining the tailnet as $TAILSCALE_HOSTNAME (tags: $TAILSCALE_TAGS; at most ${TAILSCALE_UP_TIMEOUT}s)"
+  run_bounded "$(remaining_secs "$attempt_deadline" $((TAILSCALE_UP_TIMEOUT + TAILSCALE_CALL_TIMEOUT)))" "$TAILSCALE_BIN" "${args[@]}" >"$workdir/up.out" 2>&1 || rc=$?
   rm -f "$secret_file"
   redact <"$workdir/up.out" >&2
-  ((rc == 0)) || die "$EXIT_RETRY" "'tailscale up' failed (exit $rc); the next attempt sees the node's state and joins only if it is still logged out"
+  if ((rc != 0)); then
+    # A join can succeed while its CLI call times out: look before calling it a failure, so
+    # that the next attempt does not register the node a second time.
+    if read_status && [[ $backend_state == Running || $backend_state == Starting ]]; then
+      log "'tailscale up' exited $rc, but the node is $backend_state: joined"
+      return 0
+    fi
+    die "$EXIT_RETRY" "'tailscale up' failed (exit $rc); the next attempt sees the node's state and joins only if it is still logged out"
+  fi
   log "joined"
 }
 
@@ -252,17 +282,20 @@ bring_up() {
   log "node is logged in but stopped; running 'tailscale up' with its existing settings (at most ${TAILSCALE_UP_TIMEOUT}s)"
   # Bare on purpose: any flag, --timeout included, makes `up` demand every current setting
   # again; run_bounded is the bound instead.
-  run_bounded "$TAILSCALE_UP_TIMEOUT" "$TAILSCALE_BIN" up >"$workdir/up.out" 2>&1 || rc=$?
+  run_bounded "$(remaining_secs "$attempt_deadline" "$TAILSCALE_UP_TIMEOUT")" "$TAILSCALE_BIN" up >"$workdir/up.out" 2>&1 || rc=$?
   redact <"$workdir/up.out" >&2
   ((rc == 0)) || die "$EXIT_RETRY" "'tailscale up' on a stopped node failed (exit $rc)"
 }
 
 # --- pinning -----------------------------------------------------------------------------
 
-# Tailnet data is untrusted: every name is validated, every message quotes with tojson.
-# Emits "H<TAB><ipv4> <names...>" for the block and "L<TAB><message>" for the log.
-# A name claimed by several peers goes to: an online peer first, then the peer whose MagicDNS
-# name is exactly that name, then the lowest IPv4, then the lowest node key.
+# Tailnet data is untrusted. A name is pinned only from a peer whose MagicDNS name is exactly
+# "<name>.<the tailnet's MagicDNS suffix>." (the control plane assigns it and keeps it unique
+# in the tailnet; HostName is only what a device claims, and is never used) and which carries
+# the tag expected for that name: TAILSCALE_PIN_HOSTS' tag for the names it lists, one of
+# TAILSCALE_PEER_TAGS for any other. Everything skipped is logged, quoted with tojson.
+# Emits "H<TAB><ipv4> <name> <fqdn>" for the block and "L<TAB><message>" for the log, in one
+# pass over the status (10,000 peers take well under a second).
 # shellcheck disable=SC2016 # jq program, not shell
 readonly PIN_JQ='
 def ipv4_ok: test("\\A((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\z");
@@ -270,93 +303,70 @@ def ipv4_num: split(".") | map(tonumber) | .[0] * 16777216 + .[1] * 65536 + .[2]
 def label_ok: test("\\A[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\z");
 def fqdn_ok: length <= 253 and (split(".") | length >= 2 and all(label_ok));
 def reserved: IN("localhost", "broadcasthost", "ip6-localhost", "ip6-loopback");
+def strs: if type == "array" then [.[] | strings] else [] end;
 
-($peer_tags | split(",")) as $want
-| [ (.Peer | if type == "object" then to_entries[] else empty end)
-    | select(.value | type == "object")
-    | select(any(.value.Tags | if type == "array" then .[] else empty end; IN($want[]))) ] as $peers
-| [ $peers[]
-    | . as $p
-    | ([$p.value.TailscaleIPs | if type == "array" then .[] else empty end | strings | select(ipv4_ok)] | sort_by(ipv4_num) | .[0]) as $ip
-    | if $ip == null then {log: "skipped peer \($p.key | tojson) (HostName \($p.value.HostName | tojson)): no IPv4 in TailscaleIPs"}
-      else
-        ( ($p.value.HostName | strings | ascii_downcase) as $h
-          | if ($h | label_ok) and ($h | reserved | not) then {name: $h, fqdn: false}
-            else {log: "skipped HostName \($p.value.HostName | tojson) of peer \($p.key | tojson): not a DNS label of at most 63 characters, or reserved"} end ),
-        ( ($p.value.DNSName | strings | select(length > 0)) as $raw
-          | ($raw | rtrimstr(".") | ascii_downcase) as $d
-          | if ($d | fqdn_ok) and ($d | split(".")[0] | reserved | not)
-            then {name: ($d | split(".")[0]), fqdn: false}, {name: $d, fqdn: true}
-            else {log: "skipped DNSName \($raw | tojson) of peer \($p.key | tojson): not a valid DNS name, or reserved"} end )
-        | if has("name") then . + {ip: $ip, key: $p.key, online: ($p.value.Online == true),
-                                   canonical: ((($p.value.DNSName | strings | split(".")[0] | ascii_downcase) // "") == .name)}
-          else . end
-      end
-] as $events
-| ($events | map(select(has("log"))) | unique | .[] | "L\t\(.log)"),
-  ( [ $events | map(select(has("name"))) | unique_by([.name, .key]) | group_by(.name)[]
-      | sort_by([(.online | not), (.canonical | not), (.ip | ipv4_num), .key])
-      | (if (map(.ip) | unique | length) > 1
-         then {log: "name \(.[0].name) is claimed by \(length) peers; pinned \(.[0].ip) (online: \(.[0].online)), ignored \([.[1:][] | .ip] | join(", "))"}
-         else empty end),
-        .[0] ]
-    | (map(select(has("log"))) | .[] | "L\t\(.log)"),
-      ( map(select(has("name"))) | group_by(.ip) | sort_by(.[0].ip | ipv4_num)[]
-        | "H\t\(.[0].ip) \(sort_by([.fqdn, .name]) | map(.name) | join(" "))" ) )
+( [.CurrentTailnet.MagicDNSSuffix?, .MagicDNSSuffix] | map(strings | select(length > 0)) | unique ) as $suffixes
+| if ($suffixes | length) != 1 or ($suffixes[0] | fqdn_ok | not) then
+    "E\tthe status names no single valid MagicDNS suffix (MagicDNSSuffix / CurrentTailnet.MagicDNSSuffix: \($suffixes | tojson))"
+  else
+    $suffixes[0] as $suffix
+    | ($pin_hosts | if . == "" then [] else split(",") | map(split("=") | {key: .[0], value: .[1]}) end | from_entries) as $expected
+    | ($peer_tags | if . == "" then [] else split(",") end) as $generic
+    | ($expected | [.[]]) as $pin_tags
+    | [ (.Peer | if type == "object" then to_entries[] else empty end)
+        | select(.value | type == "object")
+        | .key as $key | .value as $p
+        | ($p.Tags | strs) as $tags
+        | select(any($tags[]; IN($generic[]) or IN($pin_tags[])))
+        | ($p.DNSName | if type == "string" then . else "" end) as $dns
+        | ($dns | rtrimstr("." + $suffix + ".")) as $name
+        | if ($dns | endswith("." + $suffix + ".") | not) or ($name | label_ok | not) then
+            {log: "skipped peer \($key | tojson): its MagicDNS name \($dns | tojson) is not <label>.\($suffix)."}
+          elif ($name | reserved) then
+            {log: "skipped peer \($key | tojson): MagicDNS name \($dns | tojson) is reserved"}
+          elif ($expected | has($name)) and (any($tags[]; . == $expected[$name]) | not) then
+            {log: "refused peer \($key | tojson) for \($name): it lacks the expected tag \($expected[$name]) (tags: \($tags | tojson))"}
+          elif ($expected | has($name) | not) and (any($tags[]; IN($generic[])) | not) then
+            empty
+          else
+            ([$p.TailscaleIPs | strs | .[] | select(ipv4_ok)] | sort_by(ipv4_num) | .[0]) as $ip
+            | if $ip == null then {log: "skipped peer \($key | tojson) (\($name)): no IPv4 in TailscaleIPs"}
+              else {name: $name, ip: $ip, key: $key} end
+          end ] as $events
+    | ($events | map(select(has("log")) | .log) | unique | .[] | "L\t\(.)"),
+      ( $events | map(select(has("name"))) | group_by(.name) | map(
+          if length > 1 then {log: "name \(.[0].name) is claimed by \(length) peers (\(map(.ip) | join(", "))): left unpinned"}
+          else .[0] end ) ) as $pins
+      | ($pins | map(select(has("log")) | "L\t\(.log)") | .[]),
+        ( ($pins | map(select(has("name")) | .name)) as $held
+          | $expected | keys[] | select(IN($held[]) | not)
+          | "L\tname \(.) (expected tag \($expected[.])): no valid peer holds it; left unpinned" ),
+        ( $pins | map(select(has("name"))) | sort_by([(.ip | ipv4_num), .name])[]
+          | "H\t\(.ip) \(.name) \(.name).\($suffix)" )
+  end
 '
 
 pin_hosts() {
-  local kind rest pinned=0
-  "$JQ_BIN" -r --arg peer_tags "$TAILSCALE_PEER_TAGS" "$PIN_JQ" "$workdir/status.json" >"$workdir/pins" ||
-    die "$EXIT_RETRY" "could not read the peers from 'tailscale status --json'"
-  {
-    printf '%s\n%s\n' "$BLOCK_BEGIN" "$BLOCK_NOTE"
-    while IFS=$'\t' read -r kind rest; do
-      case $kind in
-        H)
-          printf '%s\n' "$rest"
-          log "pin: $rest"
-          pinned=$((pinned + 1))
-          ;;
-        L) log "$rest" ;;
-      esac
-    done <"$workdir/pins"
-    printf '%s\n' "$BLOCK_END"
-  } >"$workdir/block"
-  if ((pinned == 0)); then log "warning: no peer tagged $TAILSCALE_PEER_TAGS has a usable IPv4 and name; the block is empty"; fi
-
-  local current="$HOSTS_FILE"
-  if [[ ! -e $HOSTS_FILE ]]; then
-    current="$workdir/empty"
-    : >"$current"
+  local pinned=0 summary="" rc=0 line=""
+  "$JQ_BIN" -r --arg peer_tags "$TAILSCALE_PEER_TAGS" --arg pin_hosts "$TAILSCALE_PIN_HOSTS" "$PIN_JQ" \
+    "$workdir/status.json" >"$workdir/pins" 2>"$workdir/pins.err" ||
+    die "$EXIT_RETRY" "could not read the peers from 'tailscale status --json': $(first_line "$workdir/pins.err")"
+  if IFS= read -r line <"$workdir/pins" && [[ $line == E$'\t'* ]]; then
+    die "$EXIT_RETRY" "${line#E$'\t'}; not touching $HOSTS_FILE"
   fi
-  hosts_tmp=$(mktemp "$hosts_dir/.hosts.tailscale-up.XXXXXX")
-  # Lines outside the block are copied as they are; the block goes where it was, else last.
-  local rc=0
-  awk -v begin="$BLOCK_BEGIN" -v end="$BLOCK_END" -v blockfile="$workdir/block" '
-    BEGIN { while ((getline line < blockfile) > 0) block = block line "\n" }
-    index($0, begin) == 1 { if (inside) { bad = 1; exit } inside = 1; if (!placed) { printf "%s", block; placed = 1 } next }
-    index($0, end) == 1   { if (!inside) { bad = 1; exit } inside = 0; next }
-    inside { next }
-    { print }
-    END { if (bad || inside) exit 3; if (!placed) printf "%s", block }
-  ' "$current" >"$hosts_tmp" || rc=$?
-  if ((rc != 0)); then
-    die "$EXIT_RETRY" "$HOSTS_FILE has unbalanced '$BLOCK_BEGIN' / '$BLOCK_END' markers; fix them by hand (nothing was written)"
-  fi
-  if [[ -e $HOSTS_FILE ]] && cmp -s "$hosts_tmp" "$HOSTS_FILE"; then
-    log "$HOSTS_FILE already up to date ($pinned pinned)"
-    return 0
-  fi
-  chmod 0644 "$hosts_tmp"
-  if ! mv -f "$hosts_tmp" "$HOSTS_FILE" 2>"$workdir/mv.err"; then
-    # A bind-mounted hosts file (containers, test namespaces) cannot be renamed over.
-    log "renaming over $HOSTS_FILE failed ($(first_line "$workdir/mv.err")); rewriting it in place"
-    cat "$hosts_tmp" >"$HOSTS_FILE" || die "$EXIT_RETRY" "could not write $HOSTS_FILE"
-    rm -f "$hosts_tmp"
-  fi
-  hosts_tmp=""
-  log "$HOSTS_FILE updated ($pinned pinned)"
+  # One awk pass splits the block from the log lines (no process per line) and sums it up.
+  utc_now
+  awk -F '\t' -v block="$workdir/block" -v prefix="$utc_now $PROG: " '
+    $1 == "H" { print $2 > block; n++; if (length(s) < 2000) s = s (n > 1 ? "; " : "") $2; next }
+    $1 == "L" { print prefix $2 > "/dev/stderr" }
+    END { close(block); print n + 0; print s }
+  ' "$workdir/pins" >"$workdir/pins.summary"
+  { read -r pinned && IFS= read -r summary; } <"$workdir/pins.summary" || true
+  [[ -e $workdir/block ]] || : >"$workdir/block"
+  if ((pinned == 0)); then log "warning: no valid peer to pin; the block is empty"; fi
+  HOSTS_FILE=$HOSTS_FILE HOSTS_LOCK_WAIT_SECONDS=$HOSTS_LOCK_WAIT_SECONDS "$HOSTS_BLOCK_SCRIPT" "$workdir/block" || rc=$?
+  ((rc == 0)) || die "$EXIT_RETRY" "$HOSTS_FILE was not updated (see the hosts-block line above); $pinned peers would have been pinned"
+  log "$pinned pinned: ${summary:0:2000}"
 }
 
 # --- main --------------------------------------------------------------------------------
@@ -375,7 +385,9 @@ wait_for_tailscaled
 case $backend_state in
   Running | Starting) log "already on the tailnet: not joining" ;;
   Stopped) bring_up ;;
-  NeedsLogin | NoState) join_tailnet ;;
+  NeedsLogin | NoState)
+    if confirm_logged_out; then join_tailnet; fi
+    ;;
   NeedsMachineAuth)
     die "$EXIT_ADMIN" "this device waits for approval (NeedsMachineAuth): approve it in the admin console, or use a pre-authorized credential"
     ;;

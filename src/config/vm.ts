@@ -9,3 +9,40 @@
  * SSH `accept` rule names. The base image's `admin` has passwordless sudo, so it is never it.
  */
 export const VM_DIAGNOSTICS_USER = 'tuist-diagnostics';
+
+/**
+ * Environment variables the VM's boot scripts read (vm/README.md, "Environment"), which the
+ * xcresult Deployment sets. Names only: the values come from each environment's config.
+ */
+export const VM_ENV = {
+  /** The VM's own tags, `tag:a,tag:b`; always set (an OAuth client secret needs them). */
+  tags: 'TAILSCALE_TAGS',
+  /** `<hostname>=<tag>,…`: each name pinned only from the peer whose MagicDNS name it is, carrying that tag. */
+  pinHosts: 'TAILSCALE_PIN_HOSTS',
+  /** Tags whose peers are pinned under their own MagicDNS names (the cluster's other receivers). */
+  peerTags: 'TAILSCALE_PEER_TAGS',
+  /** The release artifact, `<registry>/<repository>@sha256:<manifest digest>`, fetched at boot. */
+  release: 'TUIST_XCRESULT_PROCESSOR_RELEASE',
+} as const;
+
+/** One name the VM pins into its hosts file, and the tag its holder must carry. */
+export interface VmPin {
+  readonly hostname: string;
+  readonly tag: string;
+}
+
+/** The `TAILSCALE_PIN_HOSTS` value for `pins`, in the syntax vm/tailscale-up.sh accepts. */
+export function pinHostsValue(pins: readonly VmPin[]): string {
+  const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+  const tag = /^tag:[A-Za-z][A-Za-z0-9-]*$/;
+  for (const pin of pins) {
+    if (!label.test(pin.hostname)) {
+      throw new Error(`${VM_ENV.pinHosts}: hostname ${JSON.stringify(pin.hostname)} is not one lowercase DNS label; the VM pins only <label>.<MagicDNS suffix> names.`);
+    }
+    if (!tag.test(pin.tag)) {
+      throw new Error(`${VM_ENV.pinHosts}: tag ${JSON.stringify(pin.tag)} of ${pin.hostname} is not "tag:" followed by a letter and then letters, digits or "-".`);
+    }
+  }
+  if (pins.length === 0) throw new Error(`${VM_ENV.pinHosts}: no name to pin; the VM needs at least the pooler's hostname and its proxy's tag.`);
+  return pins.map((p) => `${p.hostname}=${p.tag}`).join(',');
+}

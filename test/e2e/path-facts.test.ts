@@ -19,7 +19,7 @@ describe('readPathFacts', () => {
         poolMode: 'transaction',
         parameters: { default_pool_size: '20', max_client_conn: '100' },
       },
-      vm: { peerTags: 'tag:tuist-k8s-staging', databaseUrlKey: 'xcresult-processor-database-url' },
+      vm: { peerTags: 'tag:tuist-k8s-staging', pinHosts: 'tuist-pg-pooler-staging=tag:tuist-k8s-staging', databaseUrlKey: 'xcresult-processor-database-url' },
       secret: {
         passwordKey: 'password',
         urlTemplate: findObject(manifests, 'ExternalSecret').spec.target.template.data['xcresult-processor-database-url'],

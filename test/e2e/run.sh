@@ -112,6 +112,8 @@ POOLER_HOST=$(fact .url.host)
 POOLER_HOSTNAME=$(fact .pooler.hostname)
 POOLER_PORT=$(fact .url.port)
 PEER_TAGS=$(fact .vm.peerTags)
+PIN_HOSTS=$(fact .vm.pinHosts)
+VM_TAGS=$(fact .vm.tags)
 VM_HOSTNAME=$(fact .vm.hostname)
 DECOY_HOSTNAME=$(fact '.decoyHostname // ""')
 DB_ROLE=$(fact .url.role)
@@ -142,7 +144,7 @@ set +E
 
 # --- cases ---------------------------------------------------------------------------------
 
-pinned_block() { awk '/^# BEGIN tuist-tailnet-hosts/{on=1;next} /^# END tuist-tailnet-hosts/{on=0} on && !/^#/' "$VM_DIR/etc/hosts"; }
+pinned_block() { awk '$0 == "# BEGIN tuist-tailnet-hosts" {on=1;next} $0 == "# END tuist-tailnet-hosts" {on=0} on && !/^#/' "$VM_DIR/etc/hosts"; }
 
 expect_pinned_to() { # ADDRESS
   local block
@@ -161,6 +163,9 @@ restart_path_pins_the_pooler_without_joining() {
   vm_tailscale_up "$state"
   expect_eq "tailscale up calls on a node already Running" "0" "$(grep -c '^up' "$state/calls" || true)"
   expect_pinned_to "$CLUSTER_ADDR"
+  # The impostor (the pooler's HostName and tags, outside the MagicDNS suffix) and the other
+  # environment's pooler both sit at WRONG_ADDR: nothing may be pinned there.
+  expect_eq "lines pinned to $WRONG_ADDR (impostor, other environment)" "" "$(pinned_block | awk -v a="$WRONG_ADDR" '$1 == a')"
   if [[ -n $DECOY_HOSTNAME ]]; then
     expect_eq "another environment's pooler ($DECOY_HOSTNAME) is not pinned" "" "$(vm_resolve "$DECOY_HOSTNAME" || true)"
   fi
@@ -176,7 +181,7 @@ first_boot_joins_once_then_pins() {
   joins=$(grep '^up ' "$state/calls" || true)
   printf 'tailscale %s\n' "$joins"
   expect_eq "tailscale up calls on first boot" "1" "$(grep -c . <<<"$joins")"
-  expect_match "the join's flags" "^up --reset --auth-key=file:[^ ]+ --hostname=$VM_HOSTNAME --ssh=true --timeout=[0-9]+s" "$joins"
+  expect_match "the join's flags" "^up --reset --auth-key=file:[^ ]+ --hostname=$VM_HOSTNAME --ssh=true --advertise-tags=$VM_TAGS --timeout=[0-9]+s" "$joins"
   expect_eq "the credential on a command line" "0" "$(grep -cF -f <(printf '%s\n' "$FAKE_AUTH_KEY") "$state/calls" || true)"
   expect_pinned_to "$CLUSTER_ADDR"
 }
@@ -247,7 +252,7 @@ url_without_the_replace_stage_fails_authentication() {
 missing_hosts_block_fails_fast_then_refresh_repairs() {
   local stripped
   pin_from running
-  stripped=$(awk '/^# BEGIN tuist-tailnet-hosts/{on=1} !on; /^# END tuist-tailnet-hosts/{on=0}' "$VM_DIR/etc/hosts")
+  stripped=$(awk '$0 == "# BEGIN tuist-tailnet-hosts" {on=1} !on; $0 == "# END tuist-tailnet-hosts" {on=0}' "$VM_DIR/etc/hosts")
   printf '%s\n' "$stripped" >"$VM_DIR/etc/hosts"
   expect_eq "hosts block lines left" "0" "$(grep -c tuist-tailnet-hosts "$VM_DIR/etc/hosts" || true)"
   expect_fast_failure "no hosts block" "$FIXTURE/database-url" "could not translate host name \"$POOLER_HOST\""

@@ -18,9 +18,12 @@ import sys
 # Usage: check_image.py [VM_DIR]; the tests point it at mutated copies of vm/.
 VM = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "vm"))
 ROOT = os.path.dirname(VM)
+# src/config lives in the repository, also when VM points at a mutated copy of vm/.
+ROOT_REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIBEXEC = "/usr/local/libexec/tuist/"
 BOOT_LABEL = "dev.tuist.xcresult-processor"
 REFRESH_LABEL = "dev.tuist.tailnet-hosts-refresh"
+LOG_DIR = "/var/log/xcresult-processor/"
 
 passed = 0
 failures = []
@@ -62,15 +65,26 @@ def check_plists(plists):
         check(path.split(":")[0] == "/opt/homebrew/bin", f"{file}: PATH starts with /opt/homebrew/bin (tailscale, jq), got {path!r}")
         env = p.get("EnvironmentVariables", {})
         check(not any(k.startswith("TAILSCALE_AUTH") for k in env), f"{file}: no credential baked into the image")
-        check(bool(p.get("StandardErrorPath")), f"{file}: StandardErrorPath is set, so failures are readable")
+        check(str(p.get("StandardErrorPath", "")).startswith(LOG_DIR),
+              f"{file}: StandardErrorPath is in {LOG_DIR} (readable by the diagnostics account), got {p.get('StandardErrorPath')!r}")
 
     boot = plists.get(BOOT_LABEL + ".plist", {})
     args = boot.get("ProgramArguments", [])
     check(args[2:3] == [LIBEXEC + "boot-chain.sh"] and len(args) > 3,
           f"boot job: pod-env.sh runs boot-chain.sh with a release command, got {args}")
     check(boot.get("RunAtLoad") is True, "boot job: RunAtLoad (once per boot)")
-    check(boot.get("KeepAlive") == {"SuccessfulExit": False},
-          f"boot job: KeepAlive only on a failed exit, never unconditional; got {boot.get('KeepAlive')!r}")
+    # tart-kubelet runs no probes: a release that exits 0 must be relaunched too.
+    check(boot.get("KeepAlive") is True,
+          f"boot job: KeepAlive true (relaunched after any exit, a clean one included); got {boot.get('KeepAlive')!r}")
+    env = boot.get("EnvironmentVariables", {})
+    check(env.get("SECRETS_DIRECTORY") == "/opt/tuist/release/lib/tuist-0.1.0/priv/secrets/",
+          f"boot job: SECRETS_DIRECTORY is the release's priv/secrets/ (else it crash-loops), got {env.get('SECRETS_DIRECTORY')!r}")
+    check(boot.get("WorkingDirectory") == "/opt/tuist/release",
+          f"boot job: WorkingDirectory /opt/tuist/release, got {boot.get('WorkingDirectory')!r}")
+    check(env.get("RELEASE_DIR") == boot.get("WorkingDirectory"), "boot job: RELEASE_DIR is its WorkingDirectory")
+    for key, name in (("StandardOutPath", "stdout.log"), ("StandardErrorPath", "stderr.log")):
+        check(boot.get(key) == LOG_DIR + name, f"boot job: {key} is {LOG_DIR}{name}, got {boot.get(key)!r}")
+    check(env.get("DIAGNOSTICS_LOG") == LOG_DIR + "diagnostics.log", f"boot job: DIAGNOSTICS_LOG is {LOG_DIR}diagnostics.log")
     check(isinstance(boot.get("ThrottleInterval"), int) and boot["ThrottleInterval"] >= 30,
           f"boot job: ThrottleInterval of at least 30s paces relaunches, got {boot.get('ThrottleInterval')!r}")
     check("StartInterval" not in boot, "boot job: not periodic")
@@ -304,7 +318,42 @@ def check_packer(template, plists):
 
     brew = re.search(r"^brew install (.+)$", shell, re.M)
     brewed = set(brew.group(1).split()) if brew else set()
-    check({"tailscale", "jq", "bash"} <= brewed, f"{rel}: brew installs tailscale, jq and bash, got {sorted(brewed)}")
+    check({"tailscale", "jq", "bash", "oras"} <= brewed, f"{rel}: brew installs tailscale, jq, bash and oras, got {sorted(brewed)}")
+    check(re.search(r"^xcrun xcresulttool version$", shell, re.M) is not None,
+          f"{rel}: the build fails unless `xcrun xcresulttool version` works (full Xcode in the base)")
+
+    # The base image: pinned by a digest variable that has no default and refuses anything else.
+    variables_by_name = {b[1][0]: b[2] for b in blocks(root, "variable") if b[1]}
+    source_attrs = sources[0][2]["attrs"] if sources else {}
+    base = "".join(strings_in(source_attrs.get("vm_base_name", [])))
+    check(base.endswith("@${var.vm_base_digest}"), f"{rel}: vm_base_name is <repository>@${{var.vm_base_digest}}, got {base!r}")
+    digest_var = variables_by_name.get("vm_base_digest", {"attrs": {}, "blocks": []})
+    check("default" not in digest_var["attrs"], f"{rel}: vm_base_digest has no default (a placeholder digest must not build silently)")
+    conditions = [strings_in(v[2]["attrs"].get("condition", [])) for v in blocks(digest_var, "validation")]
+    check(any("^sha256:[0-9a-f]{64}$" in c for cs in conditions for c in cs),
+          f"{rel}: vm_base_digest has a validation accepting only sha256:<64 hex>")
+
+    def default_of(name):
+        return "".join(strings_in(variables_by_name.get(name, {"attrs": {}})["attrs"].get("default", [])))
+    check(default_of("vm_base_repository") == "ghcr.io/tuist/macos-tahoe-xcode",
+          f"{rel}: the base is the Xcode image ghcr.io/tuist/macos-tahoe-xcode, got {default_of('vm_base_repository')!r}")
+    check(default_of("vm_name") == "tuist-xcresult-processor", f"{rel}: the output image is tuist-xcresult-processor, got {default_of('vm_name')!r}")
+
+    # The diagnostics account is the one the tailnet policy names (src/config/vm.ts).
+    ts = open(os.path.join(ROOT_REPO, "src", "config", "vm.ts")).read()
+    want_user = re.search(r"export const VM_DIAGNOSTICS_USER = '([^']+)'", ts)
+    check(want_user is not None and default_of("diagnostics_user") == want_user.group(1),
+          f"{rel}: diagnostics_user is VM_DIAGNOSTICS_USER of src/config/vm.ts ({want_user.group(1) if want_user else '?'}), got {default_of('diagnostics_user')!r}")
+    check(re.search(r"dscl \. -create /Users/\$user Password '\*'", shell) is not None,
+          f"{rel}: the diagnostics account is created without a password")
+    check(re.search(r"must not have sudo", shell) is not None and re.search(r"must not be an admin", shell) is not None,
+          f"{rel}: the build fails if the diagnostics account is an admin or has sudo")
+    check(re.search(r"install -d -o root -g \$user -m 0750 \$\{local\.log_dir\}", shell) is not None,
+          f"{rel}: the log directory is readable by the diagnostics account's group")
+    log_dir = re.search(r'log_dir\s*=\s*"([^"]+)"', text)
+    check(log_dir is not None and log_dir.group(1) + "/" == LOG_DIR, f"{rel}: log_dir is {LOG_DIR}")
+    check(re.search(r"install -d -o root -g wheel -m 0755 \$\{local\.release_dir\}", shell) is not None,
+          f"{rel}: creates the release directory (launchd's WorkingDirectory must exist before the first fetch)")
     check(re.search(r"tailscaled\"? install-system-daemon", shell) is not None, f"{rel}: installs tailscaled as a system daemon")
     check("rm -rf /Library/Tailscale" in shell, f"{rel}: leaves no tailscaled state (machine key) in the image")
 

@@ -21,8 +21,13 @@ setup_vm_env() {
   export PATH="$FIXTURES/bin:$PATH"
   export TAILSCALE_AUTH_KEY=$TEST_KEY
   export TAILSCALE_HOSTNAME=tuist-xcresult-processor-7d9f8c6b5-x2k4q
+  # As the Deployment renders them: the VM's tag, the pooler's name and its proxy's own tag,
+  # and the cluster tag for the environment's other tailnet receivers.
+  export TAILSCALE_TAGS=tag:tuist-macmini-staging
+  export TAILSCALE_PIN_HOSTS=tuist-pg-pooler-staging=tag:tuist-pg-pooler-staging
   export TAILSCALE_PEER_TAGS=tag:tuist-k8s-staging
-  unset TAILSCALE_TAGS TAILSCALE_BIN JQ_BIN
+  export HOSTS_LOCK_FILE=$BATS_TEST_TMPDIR/hosts.lock HOSTS_LOCK_WAIT_SECONDS=2
+  unset TAILSCALE_BIN JQ_BIN HOSTS_LOCK_TOOL
   export TAILSCALED_WAIT_SECONDS=3 IPV4_WAIT_SECONDS=3 TAILSCALE_UP_TIMEOUT=3 TAILSCALE_CALL_TIMEOUT=2
   export NOSTATE_SETTLE_SECONDS=1 TAILSCALE_POLL_SECONDS=0.2
 }
@@ -70,7 +75,7 @@ assert_credential_contained() {
 }
 
 # The lines between the markers, markers excluded.
-hosts_block() { awk '/^# BEGIN tuist-tailnet-hosts/{on=1;next} /^# END tuist-tailnet-hosts/{on=0} on && !/^#/' "$HOSTS_FILE"; }
+hosts_block() { awk '$0 == "# BEGIN tuist-tailnet-hosts" {on=1;next} $0 == "# END tuist-tailnet-hosts" {on=0} on && !/^#/' "$HOSTS_FILE"; }
 # The lines outside the block.
-hosts_foreign() { awk '/^# BEGIN tuist-tailnet-hosts/{on=1;next} /^# END tuist-tailnet-hosts/{on=0;next} !on' "$HOSTS_FILE"; }
+hosts_foreign() { awk '$0 == "# BEGIN tuist-tailnet-hosts" {on=1;next} $0 == "# END tuist-tailnet-hosts" {on=0;next} !on' "$HOSTS_FILE"; }
 inode() { stat -c %i "$1"; }

@@ -2,6 +2,7 @@
 # vm/tailscale-up.sh against a fake `tailscale` (fixtures/bin/tailscale) and realistic
 # `tailscale status --json` fixtures.
 
+# shellcheck disable=SC2030,SC2031 # every @test runs in its own process; exports cannot leak
 load helpers
 
 setup() { setup_vm_env; }
@@ -20,7 +21,7 @@ setup() { setup_vm_env; }
   [[ $up == *" --hostname=tuist-xcresult-processor-7d9f8c6b5-x2k4q "* ]] || fail "$up"
   [[ $up == *" --ssh=true "* && $up == *" --timeout=3s"* && $up == *" --reset "* ]] || fail "$up"
   [[ $up == *"--auth-key=file:$TMPDIR/"* ]] || fail "credential not passed as a file in TMPDIR: $up"
-  [[ $up != *"--advertise-tags"* ]] || fail "no TAILSCALE_TAGS, so no tags: $up"
+  [[ $up == *" --advertise-tags=tag:tuist-macmini-staging "* ]] || fail "TAILSCALE_TAGS not advertised: $up"
   assert_equal "$(cat "$FAKE_TS_DIR/authkey.content")" "$TEST_KEY"
   assert_equal "$(cat "$FAKE_TS_DIR/authkey.mode")" "600 700"
   assert_credential_contained
@@ -124,12 +125,16 @@ setup() { setup_vm_env; }
   assert_equal "$(calls)" ""
 }
 
-@test "OAuth client secret: fails without TAILSCALE_TAGS" {
+@test "fails without TAILSCALE_TAGS, for an OAuth client secret and a pre-auth key alike" {
   tailnet_state needslogin
-  TAILSCALE_AUTH_KEY=$TEST_CLIENT_SECRET run_up
-  assert_status 2
-  assert_output_has "set TAILSCALE_TAGS"
-  refute_output_has "$TEST_CLIENT_SECRET"
+  unset TAILSCALE_TAGS
+  local key
+  for key in "$TEST_CLIENT_SECRET" "$TEST_KEY"; do
+    TAILSCALE_AUTH_KEY=$key run_up
+    assert_status 2
+    assert_output_has "TAILSCALE_TAGS is empty"
+    refute_output_has "$key"
+  done
   assert_equal "$(calls)" ""
 }
 
@@ -142,6 +147,16 @@ setup() { setup_vm_env; }
   calls | grep '^up' | grep -q -- ' --advertise-tags=tag:tuist-macmini-staging'
   assert_equal "$(cat "$FAKE_TS_DIR/authkey.content")" "$TEST_CLIENT_SECRET?ephemeral=true&preauthorized=true"
   assert_credential_contained "$TEST_CLIENT_SECRET"
+}
+
+@test "a pre-auth key is passed unchanged through the file, with the tags advertised" {
+  tailnet_state needslogin
+  after_join running
+  run_up
+  assert_status 0
+  assert_equal "$(cat "$FAKE_TS_DIR/authkey.content")" "$TEST_KEY"
+  calls | grep '^up' | grep -q -- ' --advertise-tags=tag:tuist-macmini-staging '
+  assert_credential_contained
 }
 
 @test "OAuth client secret that already carries parameters is refused" {
@@ -202,16 +217,26 @@ setup() { setup_vm_env; }
   assert_equal "$(calls)" ""
 }
 
-@test "fails when TAILSCALE_PEER_TAGS or TAILSCALE_TAGS are not tag lists" {
+@test "fails when TAILSCALE_PEER_TAGS, TAILSCALE_TAGS or TAILSCALE_PIN_HOSTS are malformed" {
   tailnet_state needslogin
   local bad
-  for bad in "" "tuist-k8s-staging" "tag:1abc" "tag:a, tag:b" "tag:a,,tag:b" "tag:a;rm"; do
+  for bad in "tuist-k8s-staging" "tag:1abc" "tag:a, tag:b" "tag:a,,tag:b" "tag:a;rm"; do
     TAILSCALE_PEER_TAGS=$bad run_up
     assert_status 2
     assert_output_has "TAILSCALE_PEER_TAGS"
     TAILSCALE_TAGS=$bad run_up
-    if [ -n "$bad" ]; then assert_status 2 && assert_output_has "TAILSCALE_TAGS"; fi
+    assert_status 2
+    assert_output_has "TAILSCALE_TAGS"
   done
+  for bad in "tuist-pg-pooler-staging" "Tuist-Pg=tag:a" "a.b=tag:a" "pooler=tag:a,,x=tag:b" "pooler=tag:a x=tag:b" "pooler=tag:1a" "=tag:a"; do
+    TAILSCALE_PIN_HOSTS=$bad run_up
+    assert_status 2
+    assert_output_has "TAILSCALE_PIN_HOSTS=$(printf '%q' "$bad") is not"
+  done
+  TAILSCALE_PIN_HOSTS="" TAILSCALE_PEER_TAGS="" run_up
+  assert_status 2
+  assert_output_has "both empty"
+  assert_equal "$(calls)" ""
 }
 
 @test "fails when a bound is not a whole number, or the join bound is 0 (which means forever)" {
@@ -297,6 +322,68 @@ setup() { setup_vm_env; }
   assert_credential_contained
 }
 
+# The documented bound of one boot attempt (vm/README.md, "Time bounds"), in this test's
+# configuration: TAILSCALED_WAIT + NOSTATE_SETTLE + UP_TIMEOUT + IPV4_WAIT + 4 x CALL_TIMEOUT
+# + HOSTS_LOCK_WAIT + 1 s of clock granularity.
+attempt_bound() {
+  echo $((TAILSCALED_WAIT_SECONDS + NOSTATE_SETTLE_SECONDS + TAILSCALE_UP_TIMEOUT + IPV4_WAIT_SECONDS + 4 * TAILSCALE_CALL_TIMEOUT + HOSTS_LOCK_WAIT_SECONDS + 1))
+}
+
+@test "the composite worst case, each phase ending in a timed-out call, stays within the documented bound and joins once" {
+  export TAILSCALE_UP_TIMEOUT=1 IPV4_WAIT_SECONDS=2 TAILSCALE_CALL_TIMEOUT=1 HOSTS_LOCK_WAIT_SECONDS=1
+  tailnet_state nostate
+  # status: call 1 times out, 2 answers NoState, 3 (settling) times out, then NoState again;
+  # up: joins, then its CLI hangs until killed; ip -4: every call times out.
+  touch "$FAKE_TS_DIR/status.hang-1" "$FAKE_TS_DIR/status.hang-3" "$FAKE_TS_DIR/up.join-then-hang" "$FAKE_TS_DIR/ip.hang"
+  local start=$SECONDS
+  run_up
+  local took=$((SECONDS - start))
+  assert_status 1
+  assert_output_has "but the node is Running: joined"
+  assert_output_has "no tailnet IPv4 within 2s"
+  assert_equal "$(join_calls)" 1
+  ((took <= $(attempt_bound))) || fail "took ${took}s, documented bound $(attempt_bound)s"
+  assert_credential_contained
+}
+
+@test "every call hanging ends within the documented bound" {
+  export TAILSCALED_WAIT_SECONDS=2 TAILSCALE_CALL_TIMEOUT=1
+  tailnet_state needslogin
+  touch "$FAKE_TS_DIR/status.hang" "$FAKE_TS_DIR/up.hang" "$FAKE_TS_DIR/ip.hang"
+  local start=$SECONDS
+  run_up
+  assert_status 1
+  ((SECONDS - start <= $(attempt_bound))) || fail "took $((SECONDS - start))s, documented bound $(attempt_bound)s"
+  assert_equal "$(join_calls)" 0
+}
+
+@test "a NoState that settles to Running during a timed-out call is not joined over" {
+  export NOSTATE_SETTLE_SECONDS=1
+  tailnet_state nostate
+  # The 2nd status call (inside the settle window) hangs past the window while tailscaled
+  # settles to Running; the old code took the failed call for NoState and joined again.
+  cp "$FIXTURES/status-running.json" "$FAKE_TS_DIR/status-after-2.json"
+  touch "$FAKE_TS_DIR/status.hang-2"
+  run_up
+  assert_status 0
+  assert_output_has "BackendState is now Running (it settled while we waited): not joining"
+  assert_equal "$(count_calls '^up')" 0
+}
+
+@test "a join whose CLI call timed out but which registered the node is not repeated by the next attempt" {
+  export TAILSCALE_UP_TIMEOUT=1 TAILSCALE_CALL_TIMEOUT=1
+  tailnet_state needslogin
+  after_join running
+  touch "$FAKE_TS_DIR/up.join-then-hang"
+  run_up
+  assert_status 0
+  assert_output_has "but the node is Running: joined"
+  rm "$FAKE_TS_DIR/up.join-then-hang"
+  run_up
+  assert_status 0
+  assert_equal "$(join_calls)" 1
+}
+
 # --- the hosts file ------------------------------------------------------------------------
 
 @test "pins into one marked block: foreign lines survive, mode 0644, a second run is byte-identical" {
@@ -353,70 +440,125 @@ setup() { setup_vm_env; }
   assert_equal "$(ls -A "${HOSTS_FILE%/*}")" "hosts"
 }
 
-@test "hostile hostnames are never written, and each skip is logged" {
+@test "hostile names are never written, and each skip is logged with its reason" {
   tailnet_state hostile
   run_up
   assert_status 0
-  local line
+  local line bad
   while IFS= read -r line; do
-    [[ $line =~ ^100\.[0-9]+\.[0-9]+\.[0-9]+(\ [a-z0-9][a-z0-9.-]*)+$ ]] || fail "unexpected block line: $line"
+    [[ $line =~ ^100\.[0-9]+\.[0-9]+\.[0-9]+\ [a-z0-9-]+\ [a-z0-9-]+\.tail4b2c1\.ts\.net$ ]] || fail "unexpected block line: $line"
   done < <(hosts_block)
-  for bad in "evil host" "pooler#evil" "100.66.66.66" "localhost" "under_score" "-leading-dash" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "bad..name" "ipv6-only" "fd7a:" "999.1.2.3" "tags-not-array" "tab"; do
+  for bad in "evil host" "pooler#evil" "100.66.66.66" "localhost" "under_score" "-leading-dash" "bad..name" "ipv6-only" "fd7a:" "999.1.2.3" "tags-not-array" "tab" "attacker" "ghcr" "Upper" "deep.sub" "100.66.1."; do
     if hosts_block | grep -qF -- "$bad"; then fail "written: $bad" "$(hosts_block)"; fi
   done
   if hosts_block | grep -q $'\xc3\xb6'; then fail "non-ASCII name written"; fi
-  assert_output_has 'skipped HostName "evil host"'
-  assert_output_has 'skipped HostName "line1\n100.66.66.66 tuist-pg-pooler-staging"'
-  assert_output_has 'skipped HostName "localhost"'
-  assert_output_has 'skipped DNSName "bad..name.ts.net."'
-  assert_output_has '(HostName "ipv6-only-peer"): no IPv4'
-  # a valid DNSName still pins a peer whose HostName was rejected
+  assert_output_has 'its MagicDNS name "tuist-pg-pooler-staging.attacker.example." is not <label>.tail4b2c1.ts.net.'
+  assert_output_has 'its MagicDNS name "ghcr.io." is not <label>.tail4b2c1.ts.net.'
+  assert_output_has 'its MagicDNS name "Upper-Case.tail4b2c1.ts.net." is not'
+  assert_output_has 'its MagicDNS name "deep.sub.tail4b2c1.ts.net." is not'
+  assert_output_has 'MagicDNS name "localhost.tail4b2c1.ts.net." is reserved'
+  assert_output_has 'its MagicDNS name "bad..name.ts.net." is not'
+  assert_output_has '(ipv6-only-peer): no IPv4'
+  # HostName is what a device claims: never used. A valid MagicDNS name pins a peer whose
+  # HostName is hostile, under that MagicDNS name only.
   hosts_block | grep -qx '100.66.0.1 evil-host evil-host.tail4b2c1.ts.net'
-  # every line outside the block is untouched
+  hosts_block | grep -qx '100.64.0.9 tuist-pg-pooler-staging-2 tuist-pg-pooler-staging-2.tail4b2c1.ts.net'
+  hosts_block | grep -qx '100.125.134.53 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net'
   assert_equal "$(hosts_foreign)" "$(cat "$FIXTURES/hosts.macos")"
 }
 
-@test "two peers claiming one name: the MagicDNS owner beats a lower IPv4, then the lowest IPv4 wins; both logged" {
-  tailnet_state hostile
+@test "an impostor cannot take the pooler's name: wrong tag, wrong suffix, or a claimed HostName" {
+  # The real proxy is offline and a same-tag peer claims its HostName; a cluster-tag peer
+  # presents the exact MagicDNS name (hostile data); a pooler-tagged peer lives in another suffix.
+  jq '(.Peer[] | select(.DNSName == "tuist-pg-pooler-staging.tail4b2c1.ts.net.")) |= (.Online = false)
+    | .Peer += {
+      "nodekey:b1": {"HostName": "tuist-pg-pooler-staging", "DNSName": "tuist-pg-pooler-staging-1.tail4b2c1.ts.net.",
+                     "TailscaleIPs": ["100.64.0.1"], "Tags": ["tag:tuist-pg-pooler-staging"], "Online": true},
+      "nodekey:b2": {"HostName": "x", "DNSName": "tuist-pg-pooler-staging.tail4b2c1.ts.net.",
+                     "TailscaleIPs": ["100.64.0.2"], "Tags": ["tag:tuist-k8s-staging"], "Online": true},
+      "nodekey:b3": {"HostName": "tuist-pg-pooler-staging", "DNSName": "tuist-pg-pooler-staging.attacker.example.",
+                     "TailscaleIPs": ["100.64.0.3"], "Tags": ["tag:tuist-pg-pooler-staging"], "Online": true}}' \
+    "$FIXTURES/status-running.json" >"$FAKE_TS_DIR/status.json"
   run_up
   assert_status 0
-  hosts_block | grep -qx '100.125.134.53 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net'
-  hosts_block | grep -qx '100.64.0.9 tuist-pg-pooler-staging-2 tuist-pg-pooler-staging-2.tail4b2c1.ts.net'
-  hosts_block | grep -qx '100.90.0.1 shared-name shared-name-2 shared-name-2.tail4b2c1.ts.net'
-  assert_output_has "name tuist-pg-pooler-staging is claimed by 2 peers; pinned 100.125.134.53 (online: true), ignored 100.64.0.9"
-  assert_output_has "name shared-name is claimed by 2 peers; pinned 100.90.0.1 (online: true), ignored 100.90.0.2"
+  # The name stays with the device MagicDNS gives it to, online or not.
+  assert_equal "$(hosts_block | grep -w 'tuist-pg-pooler-staging')" \
+    "100.125.134.53 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net"
+  if hosts_block | grep -q '100.64.0.'; then fail "an impostor was pinned" "$(hosts_block)"; fi
+  assert_output_has 'refused peer "nodekey:b2" for tuist-pg-pooler-staging: it lacks the expected tag tag:tuist-pg-pooler-staging'
+  assert_output_has 'its MagicDNS name "tuist-pg-pooler-staging.attacker.example." is not <label>.tail4b2c1.ts.net.'
 }
 
-@test "pins only peers carrying a listed tag, and IPv4 only" {
+@test "a name no valid peer holds is left unpinned and logged; two holders of one name pin neither" {
+  jq 'del(.Peer[] | select(.DNSName == "tuist-pg-pooler-staging.tail4b2c1.ts.net."))
+    | .Peer += {
+      "nodekey:c1": {"HostName": "tuist-pg-pooler-staging", "DNSName": "impostor.tail4b2c1.ts.net.",
+                     "TailscaleIPs": ["100.64.0.1"], "Tags": ["tag:tuist-pg-pooler-staging"], "Online": true},
+      "nodekey:c2": {"DNSName": "twin.tail4b2c1.ts.net.", "TailscaleIPs": ["100.64.0.2"], "Tags": ["tag:tuist-k8s-staging"]},
+      "nodekey:c3": {"DNSName": "twin.tail4b2c1.ts.net.", "TailscaleIPs": ["100.64.0.3"], "Tags": ["tag:tuist-k8s-staging"]}}' \
+    "$FIXTURES/status-running.json" >"$FAKE_TS_DIR/status.json"
+  run_up
+  assert_status 0
+  if hosts_block | grep -q 'tuist-pg-pooler-staging\|twin'; then fail "pinned without a valid holder" "$(hosts_block)"; fi
+  assert_output_has "name tuist-pg-pooler-staging (expected tag tag:tuist-pg-pooler-staging): no valid peer holds it; left unpinned"
+  assert_output_has "name twin is claimed by 2 peers (100.64.0.2, 100.64.0.3): left unpinned"
+}
+
+@test "no MagicDNS suffix, or two different ones, leaves the hosts file alone" {
+  local variant
+  for variant in 'del(.MagicDNSSuffix, .CurrentTailnet)' '.CurrentTailnet.MagicDNSSuffix = "other.ts.net"' '.MagicDNSSuffix = "bad..suffix" | del(.CurrentTailnet)'; do
+    jq "$variant" "$FIXTURES/status-running.json" >"$FAKE_TS_DIR/status.json"
+    run_up
+    assert_status 1
+    assert_output_has "no single valid MagicDNS suffix"
+    cmp -s "$HOSTS_FILE" "$FIXTURES/hosts.macos"
+  done
+}
+
+@test "pins only peers carrying the expected tag, and IPv4 only" {
   tailnet_state running
-  TAILSCALE_PEER_TAGS=tag:tuist-k8s-staging,tag:tuist-k8s-canary run_up
+  run_up
+  assert_status 0
+  assert_equal "$(hosts_block)" "100.101.23.8 tailscale-operator-staging tailscale-operator-staging.tail4b2c1.ts.net
+100.125.134.53 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net"
+  TAILSCALE_PIN_HOSTS=tuist-pg-pooler-staging=tag:tuist-pg-pooler-staging,tuist-pg-pooler-canary=tag:tuist-pg-pooler-canary run_up
   assert_status 0
   hosts_block | grep -qx '100.77.201.19 tuist-pg-pooler-canary tuist-pg-pooler-canary.tail4b2c1.ts.net'
   if hosts_block | grep -q 'macmini-staging-01\|pedros-macbook-pro\|:'; then fail "untagged, wrong-tag or IPv6 pinned" "$(hosts_block)"; fi
-  TAILSCALE_PEER_TAGS=tag:tuist-k8s-production run_up
+  # The pooler's name demands the pooler's tag: the cluster tag alone is not enough.
+  TAILSCALE_PIN_HOSTS=tuist-pg-pooler-staging=tag:tuist-k8s-production TAILSCALE_PEER_TAGS=tag:tuist-k8s-production run_up
   assert_status 0
-  assert_output_has "warning: no peer tagged tag:tuist-k8s-production"
+  assert_output_has "warning: no valid peer to pin"
+  assert_output_has "name tuist-pg-pooler-staging (expected tag tag:tuist-k8s-production): no valid peer holds it"
   assert_equal "$(hosts_block)" ""
   assert_equal "$(hosts_foreign)" "$(cat "$FIXTURES/hosts.macos")"
 }
 
-# --- refresh -------------------------------------------------------------------------------
-
-@test "refresh re-pins a proxy that re-registered at a new address, without joining or a credential" {
+@test "refresh re-pins a proxy whose address changed, without joining or a credential" {
   tailnet_state running
   run_up
   assert_status 0
-  tailnet_state reregistered
-  unset TAILSCALE_AUTH_KEY TAILSCALE_HOSTNAME
+  jq '(.Peer[] | select(.DNSName == "tuist-pg-pooler-staging.tail4b2c1.ts.net.") | .TailscaleIPs) = ["100.71.9.4"]' \
+    "$FIXTURES/status-running.json" >"$FAKE_TS_DIR/status.json"
+  unset TAILSCALE_AUTH_KEY TAILSCALE_HOSTNAME TAILSCALE_TAGS
   run_up --refresh-hosts
   assert_status 0
-  # the new, online device gets the short name; the MagicDNS name stays with its owner
-  hosts_block | grep -qx '100.71.9.4 tuist-pg-pooler-staging tuist-pg-pooler-staging-1 tuist-pg-pooler-staging-1.tail4b2c1.ts.net'
-  hosts_block | grep -qx '100.125.134.53 tuist-pg-pooler-staging.tail4b2c1.ts.net'
-  assert_output_has "pinned 100.71.9.4 (online: true), ignored 100.125.134.53"
+  hosts_block | grep -qx '100.71.9.4 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net'
+  if grep -q 100.125.134.53 "$HOSTS_FILE"; then fail "stale address kept"; fi
   assert_equal "$(count_calls '^up')" 0
   assert_equal "$(count_calls '^ip')" 1
   assert_equal "$(hosts_foreign)" "$(cat "$FIXTURES/hosts.macos")"
+}
+
+@test "refresh: a re-registered proxy under a suffixed MagicDNS name does not take the name from its predecessor" {
+  tailnet_state reregistered
+  unset TAILSCALE_AUTH_KEY TAILSCALE_HOSTNAME TAILSCALE_TAGS
+  run_up --refresh-hosts
+  assert_status 0
+  # What MagicDNS itself answers: the name belongs to the device it was given to.
+  assert_equal "$(hosts_block | grep -w tuist-pg-pooler-staging)" \
+    "100.125.134.53 tuist-pg-pooler-staging tuist-pg-pooler-staging.tail4b2c1.ts.net"
+  if hosts_block | grep -q 100.71.9.4; then fail "the suffixed newcomer was pinned"; fi
 }
 
 @test "refresh leaves the hosts file alone when the node is not Running" {

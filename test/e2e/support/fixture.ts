@@ -85,7 +85,8 @@ export function main(argv: readonly string[]): number {
   write('facts.json', json({
     environment: facts.environment,
     pooler: facts.pooler,
-    vm: { ...facts.vm, hostname: vmHostname },
+    // The VM's own tag is not on the pinning path; it comes from the environment's config.
+    vm: { ...facts.vm, hostname: vmHostname, tags: findEnvironment(model, opts.environment).tailnet.vmTag },
     url: urls.parts,
     decoyHostname: decoy?.hostname ?? null,
     run,
@@ -111,7 +112,12 @@ export function main(argv: readonly string[]): number {
 
   const self: TailnetNode = { hostName: vmHostname, ipv4: opts.vmAddr, tags: [] };
   const pooler = (ipv4: string): TailnetNode => ({ hostName: facts.pooler.hostname, ipv4, tags: facts.pooler.tags });
-  const others: TailnetNode[] = decoy ? [{ hostName: decoy.hostname, ipv4: opts.wrongAddr, tags: decoy.tags }] : [];
+  // An impostor with the pooler's HostName and tags, outside the tailnet's MagicDNS suffix: the
+  // VM must never pin it (vm/README.md, "Pinning").
+  const impostor: TailnetNode = {
+    hostName: facts.pooler.hostname, ipv4: opts.wrongAddr, tags: facts.pooler.tags, dnsName: `${facts.pooler.hostname}.attacker.example.`,
+  };
+  const others: TailnetNode[] = [impostor, ...(decoy ? [{ hostName: decoy.hostname, ipv4: opts.wrongAddr, tags: decoy.tags }] : [])];
   mkdirSync(join(opts.out, 'tailnet'), { recursive: true });
   write('tailnet/needs-login.json', json(needsLoginStatus(vmHostname)));
   write('tailnet/running.json', json(runningStatus(self, [pooler(opts.clusterAddr), ...others])));

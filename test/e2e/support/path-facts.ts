@@ -22,6 +22,12 @@ export interface PathFacts {
   readonly vm: {
     /** `TAILSCALE_PEER_TAGS` of the xcresult-processor container: whom the VM pins. */
     readonly peerTags: string;
+    /**
+     * `TAILSCALE_PIN_HOSTS` (`<name>=<tag>`): the pooler's tailnet hostname and the tag its
+     * proxy must carry. Read from the container when it sets it; until the Deployment renders
+     * it, derived from the Pooler's own `tailscale.com/hostname` and first `tailscale.com/tags`.
+     */
+    readonly pinHosts: string;
     /** The Secret key the VM's `DATABASE_URL` comes from. */
     readonly databaseUrlKey: string;
   };
@@ -110,16 +116,20 @@ export function readPathFacts(manifests: EnvironmentManifests): PathFacts {
     throw new PathFactsError(env, `ExternalSecret/${externalSecret.metadata.name}`, `spec.data has ${data.length} entries; the e2e supplies exactly one vault value (the password).`);
   }
 
+  const hostname = str(env, pooler, [...annotations, 'tailscale.com/hostname']);
+  const tags = str(env, pooler, [...annotations, 'tailscale.com/tags']).split(',');
+  const pinHosts = containerEnv.find((e) => e.name === 'TAILSCALE_PIN_HOSTS')?.value ?? `${hostname}=${tags[0]}`;
+
   return {
     environment: env,
     pooler: {
       name: pooler.metadata.name,
-      hostname: str(env, pooler, [...annotations, 'tailscale.com/hostname']),
-      tags: str(env, pooler, [...annotations, 'tailscale.com/tags']).split(','),
+      hostname,
+      tags,
       poolMode: str(env, pooler, ['spec', 'pgbouncer', 'poolMode']),
       parameters: parameters as Record<string, string>,
     },
-    vm: { peerTags, databaseUrlKey: urlRef.key },
+    vm: { peerTags, pinHosts, databaseUrlKey: urlRef.key },
     secret: {
       passwordKey: data[0]!.secretKey,
       urlTemplate: str(env, externalSecret, ['spec', 'target', 'template', 'data', urlRef.key]),

@@ -9,18 +9,21 @@ export interface TailnetNode {
   readonly hostName: string;
   readonly ipv4: string;
   readonly tags: readonly string[];
+  /** The MagicDNS name; by default `<hostName>.<MAGIC_DNS_SUFFIX>.` (an impostor sets another). */
+  readonly dnsName?: string;
 }
 
 /** The tailnet's MagicDNS suffix in these documents (any valid one would do). */
 export const MAGIC_DNS_SUFFIX = 'tail0e2e0.ts.net';
 
-const nodeKey = (hostName: string): string => `nodekey:${createHash('sha256').update(hostName).digest('hex')}`;
+const dnsName = (n: TailnetNode): string => n.dnsName ?? `${n.hostName}.${MAGIC_DNS_SUFFIX}.`;
+const nodeKey = (n: TailnetNode): string => `nodekey:${createHash('sha256').update(dnsName(n)).digest('hex')}`;
 
 function node(n: TailnetNode, online: boolean): Record<string, unknown> {
   return {
-    PublicKey: nodeKey(n.hostName),
+    PublicKey: nodeKey(n),
     HostName: n.hostName,
-    DNSName: `${n.hostName}.${MAGIC_DNS_SUFFIX}.`,
+    DNSName: dnsName(n),
     OS: 'linux',
     TailscaleIPs: [n.ipv4],
     Tags: [...n.tags],
@@ -35,7 +38,8 @@ export function runningStatus(self: TailnetNode, peers: readonly TailnetNode[]):
     TailscaleIPs: [self.ipv4],
     Self: { ...node(self, true), OS: 'macOS' },
     MagicDNSSuffix: MAGIC_DNS_SUFFIX,
-    Peer: Object.fromEntries(peers.map((p) => [nodeKey(p.hostName), node(p, true)])),
+    CurrentTailnet: { Name: 'e2e.example', MagicDNSSuffix: MAGIC_DNS_SUFFIX, MagicDNSEnabled: true },
+    Peer: Object.fromEntries(peers.map((p) => [nodeKey(p), node(p, true)])),
   };
 }
 
