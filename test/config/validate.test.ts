@@ -76,7 +76,7 @@ describe('configuration validation', () => {
   });
 
   test('fails when a PgBouncer parameter is not a string', () => {
-    expectOnly(staging, (d) => { (d.pooler.parameters as any).default_pool_size = 20; }, 'pooler.parameters.default_pool_size', /CNPG wants strings/);
+    expectOnly(staging, (d) => { (d.pooler.parameters as any).default_pool_size = 20; }, 'pooler.parameters.default_pool_size', /20 is a number; it must be a string/);
   });
 
   test('fails when the pooler is named like the cluster', () => {
