@@ -31,11 +31,11 @@ export function formatReport(run: CheckRun, options: ReportOptions = {}): string
   return [...lines, ...(lines.length > 0 ? [''] : []), formatSummaryLine(run, environments)].join('\n');
 }
 
+/** The report as data, for `--json` (check, synth). */
+export function jsonReport(run: CheckRun, checks: readonly Check[]): { ok: boolean; counts: CheckRun['counts']; checks: { id: string; title: string }[]; results: readonly CheckResult[] } {
+  return { ok: run.ok, counts: run.counts, checks: checks.map(({ id, title }) => ({ id, title })), results: run.results };
+}
+
 export function formatJson(run: CheckRun, checks: readonly Check[]): string {
-  return JSON.stringify({
-    ok: run.ok,
-    counts: run.counts,
-    checks: checks.map(({ id, title }) => ({ id, title })),
-    results: run.results,
-  }, null, 2);
+  return JSON.stringify(jsonReport(run, checks), null, 2);
 }

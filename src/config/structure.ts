@@ -43,7 +43,7 @@ function valueAt(root: unknown, pointer: string): unknown {
 }
 
 function typeOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return value === null || value === undefined ? String(value) : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 /**
@@ -94,6 +94,7 @@ function describe(error: ErrorObject, literal: unknown): StructureProblem {
       return { path: fieldPath(error.instancePath, field), message: `is missing${doc(property)}; every field is required. Fix: add it (another environment's file shows its shape).` };
     }
     case 'type':
+      if (error.instancePath === '') return { path: '', message: `${show(value)} is not an object; every entry of ENVIRONMENTS is one environment's literal.` };
       return { path: fieldPath(error.instancePath), message: `${show(value)} is ${typeOf(value)}; it must be ${(error.params as { type: string }).type === 'object' ? 'an object' : `a ${(error.params as { type: string }).type}`}.` };
     case 'enum':
       return { path: fieldPath(error.instancePath), message: `${show(value)} is not allowed here; use one of ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).map(show).join(', ')}.` };

@@ -185,7 +185,7 @@ export function validateEnvironments(envs: readonly EnvironmentConfig[], tailnet
   for (const [name, indexes] of entries) {
     if (indexes.length < 2) continue;
     duplicated.add(name);
-    problems.push({ environment: REGISTRY, path: 'ENVIRONMENTS', message: `${indexes.length} environments are named ${show(name)} (entries ${indexes.join(' and ')}); each environment needs a name of its own, in its own file src/config/environments/<name>.ts. Fix: rename the copy (\`npm run new-environment\` renames every identifier), or remove the duplicate entry.` });
+    problems.push({ environment: REGISTRY, path: 'ENVIRONMENTS', message: `${indexes.length} environments are named ${show(name)} (${indexes.map((i) => `ENVIRONMENTS[${i}]`).join(' and ')}); each environment needs a name of its own, in its own file src/config/environments/<name>.ts. Fix: rename the copy (\`npm run new-environment\` renames every identifier), or remove the duplicate entry.` });
   }
   const unique = wellFormed.filter((env) => !duplicated.has(env.name));
   problems.push(...unique.flatMap((env) => validateEnvironment(env, tailnets)));

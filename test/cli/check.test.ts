@@ -6,9 +6,19 @@ import { STAGING_WITHOUT_JOIN as withoutJoin } from '../checks/helpers';
 import { ENVIRONMENTS, captureContext as context, staging, variant } from '../fixtures';
 
 describe('check command', () => {
-  test('passes the committed configuration with one line per check and environment', () => {
+  test('passes the committed configuration, listing what needs attention and counting the passes', () => {
     const { out, err, ctx } = context();
     expect(main([], ctx)).toBe(0);
+    const lines = out.join('\n').split('\n');
+    expect(lines.filter((l) => /^PASS /.test(l))).toEqual([]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ASSUMED +path\.vm-credential-tags +canary /));
+    expect(lines.at(-1)).toMatch(new RegExp(`^Checks passed: ${CHECKS.length} checks × 3 environments: \\d+ passed, `));
+    expect(err).toEqual([]);
+  });
+
+  test('--verbose prints one line per check and environment', () => {
+    const { out, err, ctx } = context();
+    expect(main(['--verbose'], ctx)).toBe(0);
     const lines = out.join('\n').split('\n');
     expect(lines.filter((l) => /^(PASS|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
     expect(lines).toContainEqual(expect.stringMatching(/^ASSUMED +path\.vm-credential-tags +canary /));
@@ -55,7 +65,7 @@ describe('check command', () => {
     try {
       process.chdir(os.tmpdir());
       const { out, ctx } = context();
-      expect(main(['--crds', '../shared/crds', '--require-schemas'], ctx)).toBe(0);
+      expect(main(['--crds', '../shared/crds', '--require-schemas', '--verbose'], ctx)).toBe(0);
       expect(out.join('\n')).toMatch(/^PASS +schema\.custom-resources +staging +2 custom resources .* match the CRD schemas in \/.*shared\/crds\./m);
     } finally {
       process.chdir(cwd);
@@ -67,7 +77,7 @@ describe('check command', () => {
     expect(() => main([], context(broken).ctx)).toThrow(ConfigError);
   });
 
-  test('rejects unknown options', () => {
-    expect(() => main(['--strict'], context().ctx)).toThrow(/Unknown option '--strict'/);
+  test('rejects unknown options with a usage error (exit 2)', () => {
+    expect(() => main(['--strict'], context().ctx)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^Unknown option '--strict'[\s\S]*\nusage: npm run check -- /) }));
   });
 });

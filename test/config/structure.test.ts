@@ -65,7 +65,7 @@ describe('structural validation (the schema derived from EnvironmentConfig)', ()
   });
 
   test('fails when an entry is not an object at all, naming its place in the registry', () => {
-    expect(validateEnvironments([staging, undefined as any], TAILNETS).map(formatProblem)).toEqual(['environment "ENVIRONMENTS[1]", undefined is a undefined; it must be an object.']);
+    expect(validateEnvironments([staging, undefined as any], TAILNETS).map(formatProblem)).toEqual(['environment "ENVIRONMENTS[1]", undefined is not an object; every entry of ENVIRONMENTS is one environment\'s literal.']);
   });
 
   test('fails when the environment list is empty, with its own message and nothing else', () => {
@@ -76,7 +76,7 @@ describe('structural validation (the schema derived from EnvironmentConfig)', ()
   test('fails when two environments have the same name, saying so once', () => {
     const copy = variant(staging, (d) => { d.namespace = 'tuist-qa'; });
     const problems = validateEnvironments([staging, canary, copy], TAILNETS).map(formatProblem);
-    expect(problems).toEqual([expect.stringMatching(/^src\/config\/environments\/index\.ts, ENVIRONMENTS: 2 environments are named "staging" \(entries 0 and 2\); each environment needs a name of its own/)]);
+    expect(problems).toEqual([expect.stringMatching(/^src\/config\/environments\/index\.ts, ENVIRONMENTS: 2 environments are named "staging" \(ENVIRONMENTS\[0\] and ENVIRONMENTS\[2\]\); each environment needs a name of its own/)]);
   });
 
   test('the loader names the file to fix', () => {

@@ -1,0 +1,70 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { environmentFile } from '../../src/config/registry';
+import { copyRepository, runCli } from './repo-copy';
+
+/** Bad input through scripts/run.js, as a person meets it: a few lines, the location, no stack. */
+describe('user errors on the command line', () => {
+  let root: string;
+  let staging: string;
+  let original: string;
+  beforeAll(() => {
+    root = copyRepository('cli-errors-');
+    staging = path.join(root, environmentFile('staging'));
+    original = fs.readFileSync(staging, 'utf8');
+  });
+  afterEach(() => fs.writeFileSync(staging, original));
+
+  const noStack = (lines: readonly string[]) => expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([]);
+
+  test('fails on a syntax error in an environment file with its file:line:column, in three lines', () => {
+    fs.writeFileSync(staging, original.replace("name: 'staging',", "name: 'staging',,"));
+    const result = runCli(root, ['synth']);
+    expect(result.status).toBe(1);
+    const line = original.split('\n').findIndex((l) => l.includes("name: 'staging',")) + 1;
+    expect(result.lines).toEqual([
+      'synth: the TypeScript does not compile:',
+      `src/config/environments/staging.ts:${line}:19: Expected identifier but found ","`,
+      "    name: 'staging',,",
+    ]);
+  });
+
+  test('fails on an unknown field with the file and field path, and writes nothing', () => {
+    fs.writeFileSync(staging, original.replace(/( *)poolMode: /, '$1poolSize: 50,\n$1poolMode: '));
+    const before = fs.readFileSync(path.join(root, 'dist', 'staging', 'pooler.tuist-pg-pooler-rw.yaml'), 'utf8');
+    const result = runCli(root, ['synth']);
+    expect(result.status).toBe(1);
+    expect(result.lines).toEqual([
+      'synth: Invalid configuration for environment(s) staging (1 problem(s)) in src/config/environments/staging.ts:',
+      expect.stringMatching(/^ {2}- environment "staging", pooler\.poolSize: unknown field "poolSize" \(value 50\)/),
+    ]);
+    expect(fs.readFileSync(path.join(root, 'dist', 'staging', 'pooler.tuist-pg-pooler-rw.yaml'), 'utf8')).toBe(before);
+  });
+
+  test('--verbose and TUIST_DEBUG=1 add the stack trace', () => {
+    fs.writeFileSync(staging, original.replace(/( *)poolMode: /, '$1poolSize: 50,\n$1poolMode: '));
+    for (const result of [runCli(root, ['synth', '--verbose']), runCli(root, ['synth'], { TUIST_DEBUG: '1' })]) {
+      expect(result.status).toBe(1);
+      expect(result.lines.some((l) => /^\s+at /.test(l))).toBe(true);
+    }
+  });
+
+  test('fails when --live-policy names a missing file: exit 2, one line and the usage-free fix', () => {
+    const result = runCli(root, ['preview-offline', '--env', 'canary', '--live-policy', '/nonexistent/tuist.hujson']);
+    expect(result.status).toBe(2);
+    expect(result.lines).toEqual([expect.stringMatching(/^preview-offline: --live-policy \/nonexistent\/tuist\.hujson: no such file/)]);
+  });
+
+  test('fails when diff --out points into a missing folder: exit 2, before rendering', () => {
+    const result = runCli(root, ['diff', '--base', 'HEAD', '--out', '/nonexistent/folder/diff.md']);
+    expect(result.status).toBe(2);
+    expect(result.lines).toEqual([expect.stringMatching(/^diff: --out \/nonexistent\/folder\/diff\.md: the folder \/nonexistent\/folder does not exist/)]);
+  });
+
+  test('fails on an unknown option: exit 2, the problem and the usage line', () => {
+    const result = runCli(root, ['synth', '--bogus']);
+    expect(result.status).toBe(2);
+    expect(result.lines).toEqual([expect.stringMatching(/^synth: Unknown option '--bogus'/), expect.stringMatching(/^usage: npm run synth -- .*\(--help for every option\)$/)]);
+    noStack(result.lines);
+  });
+});
