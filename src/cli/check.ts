@@ -7,6 +7,7 @@ import { CHECK_OPTIONS, defaultCrdCacheDir, runGate, schemaSkipWarning } from '.
 import { CHECKS } from '../checks/registry';
 import { formatJson, formatReport } from '../checks/report';
 import { loadModel } from '../config/load';
+import { TERMINAL_WIDTH } from '../report/table';
 import { build } from '../synth/build';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
@@ -36,6 +37,6 @@ export function main(argv: readonly string[], context: CliContext = defaultConte
   const run = runGate(result, { crds: values.crds, requireSchemas: values['require-schemas']!, cacheDir: defaultCrdCacheDir() });
   const warning = schemaSkipWarning(run);
   if (warning !== undefined) context.stderr(warning);
-  context.stdout(values.json ? formatJson(run, CHECKS) : formatReport(run, { problemsOnly: !values.verbose }));
+  context.stdout(values.json ? formatJson(run, CHECKS) : formatReport(run, { problemsOnly: !values.verbose, width: TERMINAL_WIDTH }));
   return run.ok ? 0 : 1;
 }

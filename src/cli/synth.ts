@@ -6,6 +6,7 @@ import { CHECK_OPTIONS, defaultCrdCacheDir, runGate, schemaSkipWarning } from '.
 import { CHECKS } from '../checks/registry';
 import { formatReport, jsonReport } from '../checks/report';
 import { loadModel } from '../config/load';
+import { TERMINAL_WIDTH } from '../report/table';
 import { build } from '../synth/build';
 import { compareTrees, isSameTree, readTree, writeTreeAtomically } from '../synth/output-tree';
 import { formatSummary } from '../synth/summary';
@@ -69,9 +70,9 @@ export function main(argv: readonly string[], context: CliContext = defaultConte
     return checks.ok ? 0 : 1;
   }
   if (!checks.ok) {
-    context.stderr(`${formatReport(checks, { problemsOnly: true })}\nNothing was written to ${outDir}/. \`npm run check\` prints the whole report.`);
+    context.stderr(`${formatReport(checks, { problemsOnly: true, width: TERMINAL_WIDTH })}\nNothing was written to ${outDir}/. \`npm run check\` prints the whole report.`);
     return 1;
   }
-  if (!values.quiet) context.stdout(`${formatSummary(result)}\n\n${formatReport(checks, { problemsOnly: true })}\nWrote ${result.files.size} files to ${outDir}/.`);
+  if (!values.quiet) context.stdout(`${formatSummary(result)}\n\n${formatReport(checks, { problemsOnly: true, width: TERMINAL_WIDTH })}\nWrote ${result.files.size} files to ${outDir}/.`);
   return 0;
 }

@@ -5,6 +5,9 @@ import { ConfigError } from '../../src/config/load';
 import { STAGING_WITHOUT_JOIN as withoutJoin } from '../checks/helpers';
 import { ENVIRONMENTS, captureContext as context, staging, variant } from '../fixtures';
 
+/** The report with wrapped messages joined back into one line each (fix lines stay their own). */
+const unwrap = (out: readonly string[]): string => out.join('\n').replace(/\n {20,}(?! |fix: )/g, ' ');
+
 describe('check command', () => {
   test('passes the committed configuration, listing what needs attention and counting the passes', () => {
     const { out, err, ctx } = context();
@@ -28,11 +31,19 @@ describe('check command', () => {
   test('fails when a check fails, naming the check, the environment and the fix', () => {
     const { out, ctx } = context(withoutJoin);
     expect(main([], ctx)).toBe(1);
-    const report = out.join('\n');
+    const report = unwrap(out);
     expect(report).toMatch(/^FAIL +path\.tailscale-auth-key +staging +Deployment tuist-xcresult-processor has no TAILSCALE_AUTH_KEY env var\. Without it the VM never joins the tailnet/m);
     expect(report).toMatch(/^ +fix: Set TAILSCALE_AUTH_KEY from a secretKeyRef/m);
     expect(report).toMatch(/^FAIL +path\.database-url-host +staging +Secret key processor-database-url: the URL's host is "tuist-pg-pooler-rw\.tuist-staging\.svc"/m);
     expect(report).toMatch(/Checks FAILED: .* 2 failed\.$/);
+  });
+
+  test('every line fits 100 columns, in the summary and with --verbose', () => {
+    for (const argv of [[], ['--verbose']]) {
+      const { out, ctx } = context(withoutJoin);
+      main(argv, ctx);
+      expect(out.join('\n').split('\n').filter((l) => l.length > 100)).toEqual([]);
+    }
   });
 
   test('--json prints the results for machines', () => {
@@ -49,7 +60,7 @@ describe('check command', () => {
   test('reports schema validation as SKIPPED, with a warning, when the CRD directory is missing', () => {
     const { out, err, ctx } = context();
     expect(main(['--crds', '/nonexistent/crds'], ctx)).toBe(0);
-    expect(out.join('\n')).toMatch(/^SKIPPED +schema\.custom-resources +staging +SKIPPED: no CRD schemas at \/nonexistent\/crds; 2 custom resources .* were NOT validated\./m);
+    expect(unwrap(out)).toMatch(/^SKIPPED +schema\.custom-resources +staging +SKIPPED: no CRD schemas at \/nonexistent\/crds; 2 custom resources .* were NOT validated\./m);
     expect(out.join('\n')).toMatch(/3 skipped, 0 failed\.$/);
     expect(err).toEqual([expect.stringMatching(/^warning: SKIPPED: no CRD schemas at \/nonexistent\/crds.*Pass --require-schemas to make this an error/)]);
   });
@@ -57,7 +68,7 @@ describe('check command', () => {
   test('fails when the CRD directory is missing and --require-schemas is given', () => {
     const { out, ctx } = context();
     expect(main(['--crds', '/nonexistent/crds', '--require-schemas'], ctx)).toBe(1);
-    expect(out.join('\n')).toMatch(/^FAIL +schema\.custom-resources +production +no CRD schemas at \/nonexistent\/crds/m);
+    expect(unwrap(out)).toMatch(/^FAIL +schema\.custom-resources +production +no CRD schemas at \/nonexistent\/crds/m);
   });
 
   test('resolves a relative --crds against the repository root, wherever it runs', () => {
@@ -66,7 +77,7 @@ describe('check command', () => {
       process.chdir(os.tmpdir());
       const { out, ctx } = context();
       expect(main(['--crds', '../shared/crds', '--require-schemas', '--verbose'], ctx)).toBe(0);
-      expect(out.join('\n')).toMatch(/^PASS +schema\.custom-resources +staging +2 custom resources .* match the CRD schemas in \/.*shared\/crds\./m);
+      expect(unwrap(out)).toMatch(/^PASS +schema\.custom-resources +staging +2 custom resources .* match the CRD schemas in \/.*shared\/crds\./m);
     } finally {
       process.chdir(cwd);
     }
