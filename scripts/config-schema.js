@@ -34,11 +34,33 @@ function generateEnvironmentSchema(root = ROOT) {
   return `${JSON.stringify({ ...header, ...schema }, null, 2)}\n`;
 }
 
+const USAGE = `usage: npm run config-schema [-- --check]
+
+Derives the JSON Schema of an environment from ${TYPES} (${TYPE})
+and writes ${SCHEMA}, which synth validates each environment with.
+
+options:
+  --check     write nothing; exit 1 when ${SCHEMA} is stale
+  -h, --help  print this help and exit
+
+exit codes:
+  0  written (or, with --check, up to date)
+  1  with --check: stale
+  2  usage error`;
+
 function main() {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) return console.log(USAGE);
+  const unknown = args.filter((a) => a !== '--check');
+  if (unknown.length > 0) {
+    console.error(`config-schema: unknown argument ${JSON.stringify(unknown[0])}\nusage: npm run config-schema [-- --check] (--help for more)`);
+    process.exitCode = 2;
+    return;
+  }
   const file = path.join(ROOT, SCHEMA);
   const text = generateEnvironmentSchema();
   const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-  if (process.argv.includes('--check')) {
+  if (args.includes('--check')) {
     if (current === text) return console.log(`${SCHEMA} is up to date with ${TYPES}.`);
     console.error(`${SCHEMA} is stale: ${TYPES} changed. Fix: run \`npm run config-schema\` and commit ${SCHEMA}.`);
     process.exitCode = 1;

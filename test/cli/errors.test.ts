@@ -29,6 +29,14 @@ describe('user errors on the command line', () => {
     ]);
   });
 
+  test('fails on a value that does not evaluate (missing quotes) with its file:line:column, in one line', () => {
+    const tag = /tag: '([^']+)' \}/.exec(original)![1]!;
+    fs.writeFileSync(staging, original.replace(`tag: '${tag}' }`, `tag: ${tag.replace(/^[^a-z_]/, 'x')} }`));
+    const result = runCli(root, ['synth']);
+    expect(result.status).toBe(1);
+    expect(result.lines).toEqual([expect.stringMatching(/^synth: src\/config\/environments\/staging\.ts:\d+:\d+: ReferenceError: \S+ is not defined \(the file does not evaluate; is a value missing its quotes\?\)$/)]);
+  });
+
   test('fails on an unknown field with the file and field path, and writes nothing', () => {
     fs.writeFileSync(staging, original.replace(/( *)poolMode: /, '$1poolSize: 50,\n$1poolMode: '));
     const before = fs.readFileSync(path.join(root, 'dist', 'staging', 'pooler.tuist-pg-pooler-rw.yaml'), 'utf8');
