@@ -16,11 +16,15 @@ describe('new-environment', () => {
     for (const rename of plan.renames) expect(rename.after).not.toBe(rename.before);
     expect(plan.environment.stage).toBe(source.stage);
     expect(plan.environment.tailnet.tailnet).toBe(source.tailnet.tailnet);
-    expect(plan.environment.xcresultProcessor.fleet).toBe('qa');
+    // The fleet names the source as a segment (renamed) or not at all (kept).
+    const fleet = source.xcresultProcessor.fleet;
+    expect(plan.environment.xcresultProcessor.fleet).toBe(new RegExp(`(^|-)${from}(-|$)`).test(fleet) ? fleet.replace(from, 'qa') : fleet);
     const text = plan.created.get(environmentFile('qa'))!;
     expect(text).toMatch(/export const qa: EnvironmentConfig = \{/);
     expect(text.split('\n')).toHaveLength(fs.readFileSync(path.join(ROOT, environmentFile(from)), 'utf8').split('\n').length);
-    expect(plan.created.get('Pulumi.qa.yaml')).toMatch(/kubeContext: \S*qa/);
+    const stack = plan.created.get('Pulumi.qa.yaml')!;
+    expect(stack.split('\n')).toHaveLength(fs.readFileSync(path.join(ROOT, `Pulumi.${from}.yaml`), 'utf8').split('\n').length);
+    expect(stack).not.toMatch(new RegExp(`(^|[^a-z0-9])${from}([^a-z0-9]|$)`));
   });
 
   test('renames the environment only as a whole segment', () => {
@@ -45,11 +49,11 @@ describe('new-environment', () => {
     const tree = () => readTree(path.join(root, 'src', 'config'));
 
     test.each([
-      [['staging', '--from', 'canary'], /^environment "staging" already exists \(src\/config\/environments\/staging\.ts\)\. Fix: choose another name\.$/],
+      [[ENVIRONMENTS[0]!.name, '--from', ENVIRONMENTS[1]!.name], new RegExp(`^environment "${ENVIRONMENTS[0]!.name}" already exists \\(src/config/environments/${ENVIRONMENTS[0]!.name}\\.ts\\)\\. Fix: choose another name\\.$`)],
       [['QA_1', '--from', 'canary'], /^"QA_1" is not one DNS label: .*Fix: choose e\.g\. "qa"/],
-      [['qa', '--from', 'nope'], /^--from "nope" is not an environment; known: staging, canary, production\.$/],
+      [['qa', '--from', 'nope'], new RegExp(`^--from "nope" is not an environment; known: ${ENVIRONMENTS.map((e) => e.name).join(', ')}\\.$`)],
       [['qa'], /^--from <existing> is required/],
-      [['--from', 'staging'], /^expected one <name>, got none\./],
+      [['--from', ENVIRONMENTS[0]!.name], /^expected one <name>, got none\./],
     ])('fails for %j with exit 2 and the fix', (argv, message) => {
       const before = tree();
       expect(() => run(argv)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(message) }));
@@ -59,19 +63,20 @@ describe('new-environment', () => {
 
     test('fails when a stack file of that name exists without an environment', () => {
       fs.writeFileSync(path.join(root, 'Pulumi.qa.yaml'), 'config: {}\n');
-      expect(() => run(['qa', '--from', 'staging'])).toThrow(/^Pulumi\.qa\.yaml already exists, though no environment "qa" is registered/);
+      expect(() => run(['qa', '--from', ENVIRONMENTS[0]!.name])).toThrow(/^Pulumi\.qa\.yaml already exists, though no environment "qa" is registered/);
       fs.rmSync(path.join(root, 'Pulumi.qa.yaml'));
     });
   });
 
   test('end to end: a fourth environment scaffolded in a copy of the repository synthesizes and passes the checks', () => {
     const root = copyRepository('new-env-e2e-');
-    const scaffold = runCli(root, ['new-environment', 'qa', '--from', 'staging']);
+    const from = ENVIRONMENTS[0]!.name;
+    const scaffold = runCli(root, ['new-environment', 'qa', '--from', from]);
     expect({ status: scaffold.status, stderr: scaffold.stderr }).toEqual({ status: 0, stderr: '' });
     expect(scaffold.stdout).toMatch(/still to decide or create/);
-    expect(fs.readFileSync(path.join(root, REGISTRY_FILE), 'utf8')).toMatch(/import \{ qa \} from '\.\/qa';[\s\S]*\[staging, canary, production, qa\]/);
+    expect(fs.readFileSync(path.join(root, REGISTRY_FILE), 'utf8')).toMatch(/import \{ qa \} from '\.\/qa';[\s\S]*ENVIRONMENTS[^=]*= \[[^\]]*\bqa,?\s*\]/);
     // Only the renamed lines differ from the source file.
-    const source = fs.readFileSync(path.join(root, environmentFile('staging')), 'utf8').split('\n');
+    const source = fs.readFileSync(path.join(root, environmentFile(from)), 'utf8').split('\n');
     const copy = fs.readFileSync(path.join(root, environmentFile('qa')), 'utf8').split('\n');
     expect(copy.filter((line, i) => line !== source[i]).every((line) => /qa/.test(line))).toBe(true);
 
@@ -81,6 +86,6 @@ describe('new-environment', () => {
     expect(runCli(root, ['synth', '--check']).status).toBe(0);
     expect(runCli(root, ['check', '--require-schemas']).status).toBe(0);
     // A second run refuses: the name exists now.
-    expect(runCli(root, ['new-environment', 'qa', '--from', 'staging']).status).toBe(2);
+    expect(runCli(root, ['new-environment', 'qa', '--from', from]).status).toBe(2);
   });
 });
