@@ -1,16 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { environmentFile } from '../../src/config/registry';
+import { readTree } from '../../src/synth/output-tree';
+import { ENVIRONMENTS } from '../fixtures';
 import { copyRepository, runCli } from './repo-copy';
 
 /** Bad input through scripts/run.js, as a person meets it: a few lines, the location, no stack. */
 describe('user errors on the command line', () => {
+  const name = ENVIRONMENTS[0]!.name;
+  const file = environmentFile(name);
   let root: string;
   let staging: string;
   let original: string;
   beforeAll(() => {
     root = copyRepository('cli-errors-');
-    staging = path.join(root, environmentFile('staging'));
+    staging = path.join(root, file);
     original = fs.readFileSync(staging, 'utf8');
   });
   afterEach(() => fs.writeFileSync(staging, original));
@@ -18,14 +22,16 @@ describe('user errors on the command line', () => {
   const noStack = (lines: readonly string[]) => expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([]);
 
   test('fails on a syntax error in an environment file with its file:line:column, in three lines', () => {
-    fs.writeFileSync(staging, original.replace("name: 'staging',", "name: 'staging',,"));
+    const literal = `name: '${name}',`;
+    fs.writeFileSync(staging, original.replace(literal, `${literal},`));
     const result = runCli(root, ['synth']);
     expect(result.status).toBe(1);
-    const line = original.split('\n').findIndex((l) => l.includes("name: 'staging',")) + 1;
+    const lines = original.split('\n');
+    const line = lines.findIndex((l) => l.includes(literal));
     expect(result.lines).toEqual([
       'synth: the TypeScript does not compile:',
-      `src/config/environments/staging.ts:${line}:19: Expected identifier but found ","`,
-      "    name: 'staging',,",
+      `${file}:${line + 1}:${lines[line]!.indexOf(literal) + literal.length + 1}: Expected identifier but found ","`,
+      `    ${literal},`,
     ]);
   });
 
@@ -34,19 +40,19 @@ describe('user errors on the command line', () => {
     fs.writeFileSync(staging, original.replace(`tag: '${tag}' }`, `tag: ${tag.replace(/^[^a-z_]/, 'x')} }`));
     const result = runCli(root, ['synth']);
     expect(result.status).toBe(1);
-    expect(result.lines).toEqual([expect.stringMatching(/^synth: src\/config\/environments\/staging\.ts:\d+:\d+: ReferenceError: \S+ is not defined \(the file does not evaluate; is a value missing its quotes\?\)$/)]);
+    expect(result.lines).toEqual([expect.stringMatching(/^synth: src\/config\/environments\/\S+\.ts:\d+:\d+: ReferenceError: \S+ is not defined \(the file does not evaluate; is a value missing its quotes\?\)$/)]);
   });
 
   test('fails on an unknown field with the file and field path, and writes nothing', () => {
     fs.writeFileSync(staging, original.replace(/( *)poolMode: /, '$1poolSize: 50,\n$1poolMode: '));
-    const before = fs.readFileSync(path.join(root, 'dist', 'staging', 'pooler.tuist-pg-pooler-rw.yaml'), 'utf8');
+    const before = readTree(path.join(root, 'dist'));
     const result = runCli(root, ['synth']);
     expect(result.status).toBe(1);
     expect(result.lines).toEqual([
-      'synth: Invalid configuration for environment(s) staging (1 problem(s)) in src/config/environments/staging.ts:',
-      expect.stringMatching(/^ {2}- environment "staging", pooler\.poolSize: unknown field "poolSize" \(value 50\)/),
+      `synth: Invalid configuration for environment(s) ${name} (1 problem(s)) in ${file}:`,
+      expect.stringMatching(new RegExp(`^ {2}- environment "${name}", pooler\\.poolSize: unknown field "poolSize" \\(value 50\\)`)),
     ]);
-    expect(fs.readFileSync(path.join(root, 'dist', 'staging', 'pooler.tuist-pg-pooler-rw.yaml'), 'utf8')).toBe(before);
+    expect(readTree(path.join(root, 'dist'))).toEqual(before);
   });
 
   test('--verbose and TUIST_DEBUG=1 add the stack trace', () => {
