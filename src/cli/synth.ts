@@ -73,6 +73,6 @@ export function main(argv: readonly string[], context: CliContext = defaultConte
     context.stderr(`${formatReport(checks, { problemsOnly: true, width: TERMINAL_WIDTH })}\nNothing was written to ${outDir}/. \`npm run check\` prints the whole report.`);
     return 1;
   }
-  if (!values.quiet) context.stdout(`${formatSummary(result)}\n\n${formatReport(checks, { problemsOnly: true, width: TERMINAL_WIDTH })}\nWrote ${result.files.size} files to ${outDir}/.`);
+  if (!values.quiet) context.stdout(`${formatSummary(result)}\n\n${formatReport(checks, { problemsOnly: !values.verbose, width: TERMINAL_WIDTH })}\nWrote ${result.files.size} files to ${outDir}/.`);
   return 0;
 }
