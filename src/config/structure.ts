@@ -43,7 +43,7 @@ function valueAt(root: unknown, pointer: string): unknown {
 }
 
 function typeOf(value: unknown): string {
-  return value === null || value === undefined ? String(value) : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /**
@@ -95,7 +95,11 @@ function describe(error: ErrorObject, literal: unknown): StructureProblem {
     }
     case 'type':
       if (error.instancePath === '') return { path: '', message: `${show(value)} is not an object; every entry of ENVIRONMENTS is one environment's literal.` };
-      return { path: fieldPath(error.instancePath), message: `${show(value)} is ${typeOf(value)}; it must be ${(error.params as { type: string }).type === 'object' ? 'an object' : `a ${(error.params as { type: string }).type}`}.` };
+    {
+      const expected = (error.params as { type: string }).type;
+      const what = value === null || value === undefined ? `is ${String(value)}` : `${show(value)} is ${typeOf(value)}`;
+      return { path: fieldPath(error.instancePath), message: `${what}; it must be ${expected === 'object' || expected === 'array' ? `an ${expected}` : `a ${expected}`}.` };
+    }
     case 'enum':
       return { path: fieldPath(error.instancePath), message: `${show(value)} is not allowed here; use one of ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).map(show).join(', ')}.` };
     default:
@@ -107,7 +111,10 @@ function describe(error: ErrorObject, literal: unknown): StructureProblem {
 export function validateStructure(literal: unknown): StructureProblem[] {
   const validate = validator();
   if (validate(literal)) return [];
-  const problems = reduceUnions(validate.errors ?? []).map((e) => describe(e, literal));
+  const errors = reduceUnions(validate.errors ?? []);
+  // A value of the wrong type is one problem, not also "not one of the allowed values".
+  const mistyped = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  const problems = errors.filter((e) => !(mistyped.has(e.instancePath) && (e.keyword === 'enum' || e.keyword === 'const'))).map((e) => describe(e, literal));
   // One line per problem: a union's branches can report the same field twice.
   const seen = new Set<string>();
   return problems.filter((p) => !seen.has(`${p.path}\0${p.message}`) && seen.add(`${p.path}\0${p.message}`));

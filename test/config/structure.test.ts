@@ -43,6 +43,9 @@ describe('structural validation (the schema derived from EnvironmentConfig)', ()
   test('fails when a field has the wrong type', () => {
     expect(problemsWith(variant(canary, (d) => { (d.pooler as any).instances = '2'; }))).toEqual(['environment "canary", pooler.instances: "2" is a string; it must be a number.']);
     expect(problemsWith(variant(canary, (d) => { (d as any).policy = []; }))).toEqual(['environment "canary", policy: [] is an array; it must be an object.']);
+    expect(problemsWith(variant(canary, (d) => { (d.pooler as any).tailnetExposure = null; }))).toEqual(['environment "canary", pooler.tailnetExposure: is null; it must be an object.']);
+    // One problem for a mistyped discriminator, not also "not one of the allowed values".
+    expect(problemsWith(variant(canary, (d) => { (d.pooler.tailnetExposure as any).enabled = 'yes'; }))).toEqual(['environment "canary", pooler.tailnetExposure.enabled: "yes" is a string; it must be a boolean.']);
   });
 
   test('fails when a value is not one of a union\'s, listing every allowed value', () => {
