@@ -3,7 +3,7 @@
  * what the cluster's admission or a careful reviewer would. `npm run synth` runs the same
  * checks before it writes `dist/`.
  */
-import { CHECK_OPTIONS, defaultCrdCacheDir, runGate, schemaSkipWarning } from '../checks/gate';
+import { defaultCrdCacheDir, runGate, schemaSkipWarning } from '../checks/gate';
 import { CHECKS } from '../checks/registry';
 import { formatJson, formatReport } from '../checks/report';
 import { loadModel } from '../config/load';
@@ -11,6 +11,7 @@ import { TERMINAL_WIDTH } from '../report/table';
 import { build } from '../synth/build';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
+import { CHECK_OPTIONS } from './support/check-options';
 import { defineCommand, parseCommandLine } from './support/command';
 
 export const COMMAND = defineCommand({
@@ -19,8 +20,7 @@ export const COMMAND = defineCommand({
   description: 'Runs every check on every environment. Prints what needs attention (failures with their fix, skipped and assumed checks) and counts the passes; --verbose prints one line per check and environment.',
   options: {
     json: { type: 'boolean', default: false, description: 'print every result as JSON (for machines)' },
-    crds: { ...CHECK_OPTIONS.crds, value: '<dir>', description: 'the CRD schemas (default: ../shared/crds, relative to the repository)' },
-    'require-schemas': { ...CHECK_OPTIONS['require-schemas'], description: 'fail, instead of skip, when the CRD schemas are missing (CI does)' },
+    ...CHECK_OPTIONS,
   },
   exitCodes: {
     0: 'nothing failed (skipped and assumed checks are listed)',

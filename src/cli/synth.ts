@@ -2,7 +2,7 @@
  * `npm run synth`: validate every environment, synthesize everything into `dist/`, run the
  * checks, print a summary. With `--check`, only verify that `dist/` is up to date.
  */
-import { CHECK_OPTIONS, defaultCrdCacheDir, runGate, schemaSkipWarning } from '../checks/gate';
+import { defaultCrdCacheDir, runGate, schemaSkipWarning } from '../checks/gate';
 import { CHECKS } from '../checks/registry';
 import { formatReport, jsonReport } from '../checks/report';
 import { loadModel } from '../config/load';
@@ -12,6 +12,7 @@ import { compareTrees, isSameTree, readTree, writeTreeAtomically } from '../synt
 import { formatSummary } from '../synth/summary';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
+import { CHECK_OPTIONS } from './support/check-options';
 import { defineCommand, parseCommandLine } from './support/command';
 
 export const COMMAND = defineCommand({
@@ -23,8 +24,7 @@ export const COMMAND = defineCommand({
     check: { type: 'boolean', default: false, description: 'write nothing; fail when <dir> differs from a fresh synthesis' },
     quiet: { type: 'boolean', short: 'q', default: false, description: 'print nothing on success' },
     json: { type: 'boolean', default: false, description: 'print the result as JSON (for machines)' },
-    crds: { ...CHECK_OPTIONS.crds, value: '<dir>', description: 'the CRD schemas (default: ../shared/crds, relative to the repository)' },
-    'require-schemas': { ...CHECK_OPTIONS['require-schemas'], description: 'fail, instead of warn, when the CRD schemas are missing (CI does)' },
+    ...CHECK_OPTIONS,
   },
   exitCodes: {
     0: 'written (or, with --check, dist/ is up to date)',
