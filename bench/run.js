@@ -17,15 +17,43 @@ const { parseArgs } = require('node:util');
 
 const ROOT = path.resolve(__dirname, '..');
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    ref: { type: 'string', default: 'HEAD' },
-    'with-tests': { type: 'boolean', default: false },
-    strict: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
+const USAGE = `usage: npm run bench -- [--runs <n>] [--ref <git-ref>] [--with-tests] [--strict]
+
+Whole-process timings (median of <n> runs after one warm-up) against their targets, in a
+temporary worktree of <git-ref> (the working tree is never touched).
+
+options:
+  --runs <n>       timed runs per measure (default: 5)
+  --ref <git-ref>  the commit to measure (default: HEAD)
+  --with-tests     also time one \`npm test\`
+  --strict         exit 1 when a target is missed
+  -h, --help       print this help and exit
+
+exit codes:
+  0  measured (targets missed are marked NO unless --strict)
+  1  a target was missed with --strict, or a measured command failed
+  2  usage error`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '5' },
+      ref: { type: 'string', default: 'HEAD' },
+      'with-tests': { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  }));
+} catch (error) {
+  console.error(`bench: ${error.message}\nusage: npm run bench -- [--runs <n>] [--ref <git-ref>] [--with-tests] [--strict] (--help for more)`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const RUNS = Number(values.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) {
   console.error(`bench: --runs must be a whole number of at least 1; got ${JSON.stringify(values.runs)}.`);

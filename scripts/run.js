@@ -18,7 +18,9 @@ if (!command || !fs.existsSync(entry)) {
   process.exit(2);
 }
 const outfile = path.join(root, '.build', `${command}.js`);
-require('esbuild').buildSync({
+const { formatMessages, reportFailure } = require('./report-failure');
+try {
+const { warnings } = require('esbuild').buildSync({
   entryPoints: [entry],
   outfile,
   bundle: true,
@@ -27,24 +29,16 @@ require('esbuild').buildSync({
   format: 'cjs',
   packages: 'external',
   sourcemap: 'inline',
-  logLevel: 'warning',
+  logLevel: 'silent',
 });
+if (warnings.length > 0) console.error(`${command}: warning:\n${formatMessages(warnings, root)}`);
+} catch (error) {
+  process.exit(reportFailure(command, error, args, root));
+}
 process.setSourceMapsEnabled(true);
 
-// Expected failures (bad configuration, bad usage) print their message only; anything
-// else is a bug and prints its stack.
+// User errors (scripts/report-failure.js) print their message only; a bug prints its stack.
 Promise.resolve()
   .then(() => require(outfile).main(args))
   .then((code) => { process.exitCode = code; })
-  .catch((error) => {
-    if (error && (error.name === 'ConfigError' || error.userFacing === true)) {
-      console.error(`${command}: ${error.message}`);
-      process.exitCode = 1;
-    } else if (error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${command}: ${error.message}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`${command} failed:`, error);
-      process.exitCode = 1;
-    }
-  });
+  .catch((error) => { process.exitCode = reportFailure(command, error, args, root); });

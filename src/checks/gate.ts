@@ -1,6 +1,7 @@
 /**
  * The checks as a gate in front of `dist/`: what `npm run check` and
- * `npm run synth` share (options, where the CRDs are, running everything on a build).
+ * `npm run synth` share (where the CRDs are, running everything on a build). Their command-line
+ * options are src/cli/support/check-options.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,12 +17,6 @@ import { type CheckRun, combineRuns, runCheckList } from './run';
  * into the repository by `npm run import` from the releases the cluster runs (`--crds` reads others).
  */
 export const DEFAULT_CRDS_DIR = DERIVED_CRDS_DIR;
-
-/** `util.parseArgs` options of every command that runs the checks. */
-export const CHECK_OPTIONS = {
-  crds: { type: 'string' },
-  'require-schemas': { type: 'boolean', default: false },
-} as const;
 
 /** The repository root: the nearest directory above this module holding package.json. */
 export function repoRoot(from: string = __dirname): string {

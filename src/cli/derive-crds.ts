@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { repoRoot } from '../checks/gate';
 import { DERIVED_CRDS_DIR, deriveAll } from '../checks/schema/derive-crds';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
+import { defineCommand, parseCommandLine } from './support/command';
 
 /** Files below `dir` (relative paths), or none when it is absent. */
 function existing(dir: string, relative = ''): string[] {
@@ -20,8 +20,20 @@ function existing(dir: string, relative = ''): string[] {
   });
 }
 
+export const COMMAND = defineCommand({
+  name: 'derive-crds',
+  usage: 'node scripts/run.js derive-crds [--check]',
+  description: `Writes the CRD data the checks and tests need into ${DERIVED_CRDS_DIR}/ from the CRDs cdk8s.yaml imports (run by \`npm run import\`); generated, never edited.`,
+  options: {
+    check: { type: 'boolean', default: false, description: 'write nothing; fail when the committed files differ' },
+  },
+  exitCodes: { 0: 'written (or, with --check, up to date)', 1: 'with --check, stale files', 2: 'usage error' },
+});
+
 export function main(argv: readonly string[], context: CliContext = defaultContext(), root: string = repoRoot()): number {
-  const { values } = parseArgs({ args: [...argv], options: { check: { type: 'boolean', default: false } }, strict: true });
+  const line = parseCommandLine(COMMAND, argv, context);
+  if (line === undefined) return 0;
+  const { values } = line;
   const derived = deriveAll(root);
   const dir = path.join(root, DERIVED_CRDS_DIR);
   const stale = [

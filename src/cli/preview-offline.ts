@@ -4,10 +4,8 @@
  * and prints every resource it would register, with its inputs (secrets redacted) and
  * options, then the stack outputs and the guard rails' verdict. For reviewers of a pull
  * request, who have no credentials.
- * Exit codes: 0 ok; 1 a guard rail failed or the configuration is invalid; 2 usage error.
  */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadModel } from '../config/load';
 import { environmentStack } from '../pulumi/environment-stack';
 import { checkGuardRails, formatViolation } from '../pulumi/guard-rails';
@@ -16,17 +14,31 @@ import { policyFromCode } from '../pulumi/tailnet-policy';
 import { renderYaml } from '../synth/render';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
+import { defineCommand, parseCommandLine } from './support/command';
+import { requireInputFile } from './support/paths';
+
+export const COMMAND = defineCommand({
+  name: 'preview-offline',
+  usage: 'npm run preview:offline -- --env <environment> [--now <time>] [--live-policy <file>] [--json]',
+  description: "Runs the environment's Pulumi stack program under mocks (no Pulumi CLI, credentials or network) and prints every resource it would register, with its inputs (secrets redacted) and options, the stack outputs and the guard rails' verdict.",
+  options: {
+    env: { type: 'string', value: '<environment>', description: 'the environment (= stack) to preview' },
+    now: { type: 'string', value: '<time>', description: 'the time the program sees, in ISO 8601 (default: now), e.g. 2026-03-10T12:00:00Z' },
+    'live-policy': { type: 'string', value: '<file>', description: "a copy of the tailnet's live policy (HuJSON); default: what this commit writes" },
+    json: { type: 'boolean', default: false, description: 'print resources, outputs and violations as JSON (for machines)' },
+  },
+  exitCodes: {
+    0: 'the guard rails passed',
+    1: 'a guard rail failed, the live policy was edited outside Pulumi, or the configuration is invalid',
+    2: 'usage error (unknown environment, a date that is not one, a --live-policy file that does not exist)',
+  },
+});
 
 export async function main(argv: readonly string[], context: CliContext = defaultContext()): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      env: { type: 'string' },
-      now: { type: 'string' },
-      'live-policy': { type: 'string' },
-    },
-    strict: true,
-  });
+  const line = parseCommandLine(COMMAND, argv, context);
+  if (line === undefined) return 0;
+  const { values } = line;
+  if (values['live-policy'] !== undefined) requireInputFile('--live-policy', values['live-policy']);
   const model = loadModel(context.environments, context.tailnets);
   const names = model.environments.map((e) => e.name);
   const environment = model.environments.find((e) => e.name === values.env);
@@ -46,6 +58,14 @@ export async function main(argv: readonly string[], context: CliContext = defaul
   const run = await runOffline({ stack: environment.name, now, livePolicy, preview: true }, () =>
     environmentStack({ model, environment, config: offlineStackConfig(), now }));
   const violations = checkGuardRails(environment, model, run.resources);
+  if (values.json) {
+    context.stdout(JSON.stringify({
+      stack: environment.name, now: now.toISOString(), livePolicy: livePolicyFile ?? null, ok: violations.length === 0,
+      // `inputs` holds the secrets in clear: only the redacted copy is printed.
+      resources: run.resources.map(({ inputs: _secrets, ...printable }) => printable), outputs: run.outputs, violations,
+    }, null, 2));
+    return violations.length === 0 ? 0 : 1;
+  }
 
   context.stdout([
     `Offline preview of stack "${environment.name}" at ${now.toISOString()}: the stack program under mocks, without credentials or network.`,

@@ -4,17 +4,31 @@
  * changes) and re-synthesizes dist/ with the edited file, in a fresh process because this one
  * has already loaded the old configuration. A refused tag writes nothing; a failed synthesis
  * restores the file.
- * Exit codes: 0 pinned (or already pinned); 1 tag refused, file not editable or synthesis
- * failed; 2 usage error.
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { repoRoot } from '../checks/gate';
 import { ImageTagEditError } from '../release/image-tag-edit';
 import { RELEASABLE_COMPONENTS, type SetImageResult, isReleasableComponent, setImage } from '../release/set-image';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
+import { defineCommand, parseCommandLine } from './support/command';
+
+export const COMMAND = defineCommand({
+  name: 'set-image',
+  usage: 'npm run set-image -- --env <environment> --component <component> --tag <tag>',
+  description: "Releases an image: pins the tag in src/config/environments/<environment>.ts (only that string literal changes) and re-synthesizes dist/. The tag must pass the environment's rules (never floating; semver or a digest for canary and production); a refused tag writes nothing, a failed synthesis restores the file.",
+  options: {
+    env: { type: 'string', value: '<environment>', description: 'the environment to release to' },
+    component: { type: 'string', value: '<component>', description: `the image to pin: ${Object.keys(RELEASABLE_COMPONENTS).join(' or ')}` },
+    tag: { type: 'string', value: '<tag>', description: 'the released tag, e.g. 4.113.0, or an sha256: digest' },
+  },
+  exitCodes: {
+    0: 'pinned (or already pinned)',
+    1: 'tag refused, file not editable, or synthesis failed (the file is restored)',
+    2: 'usage error',
+  },
+});
 
 export interface SetImageContext extends CliContext {
   /** Repository root; the environment files are below it. */
@@ -35,15 +49,9 @@ function defaultSetImageContext(): SetImageContext {
 }
 
 export function main(argv: readonly string[], context: SetImageContext = defaultSetImageContext()): number {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      env: { type: 'string' },
-      component: { type: 'string' },
-      tag: { type: 'string' },
-    },
-    strict: true,
-  });
+  const line = parseCommandLine(COMMAND, argv, context);
+  if (line === undefined) return 0;
+  const { values } = line;
   const components = Object.keys(RELEASABLE_COMPONENTS);
   const names = context.environments.map((e) => e.name);
   const usage = (problem: string): number => {

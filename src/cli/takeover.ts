@@ -3,7 +3,6 @@
  * objects of the Helm release it adopts (docs/runbooks/helm-takeover.md). `<dir>` holds the
  * release's objects as `helm template` renders them or `kubectl get -o yaml` exports them.
  */
-import { parseArgs } from 'node:util';
 import { findEnvironment, loadModel } from '../config/load';
 import { renderMarkdown } from '../diff/render-markdown';
 import { renderText } from '../diff/render-text';
@@ -13,43 +12,34 @@ import { compareTakeover } from '../takeover/compare';
 import { TakeoverInputError, readLiveObjects } from '../takeover/live-objects';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
+import { defineCommand, parseCommandLine, usageError } from './support/command';
 
 /** As the diff's (README "Reviewing diffs"): 0 no change, 3 changes, 4 dangerous changes. */
 export const TAKEOVER_EXIT_CODES = { noChanges: 0, error: 1, usage: 2, changes: 3, dangerous: 4 } as const;
 
-export const USAGE = `usage: npm run takeover -- --from <dir> [--env <name>] [--format text|markdown]
-
-Compares the objects of the Helm release (rendered by \`helm template\` or exported with
-\`kubectl get -o yaml\` into <dir>) with what this project renders, field by field, secrets
-redacted, dangerous changes first: exactly what the first \`pulumi up\` changes at takeover.
-Server-populated fields and Helm's own labels and annotations are not compared; the Helm
-metadata dropped is listed.
-
-  --from <dir>       the release's objects (.yaml, .yml or .json files, any depth)
-  --env <name>       compare one environment (needed when the objects name no namespace)
-  --format <f>       text (default) or markdown
-
-exit codes: 0 no change, 3 changes, 4 dangerous changes, 1 error, 2 usage error`;
+export const COMMAND = defineCommand({
+  name: 'takeover',
+  usage: 'npm run takeover -- --from <dir> [--env <name>] [--format text|markdown]',
+  description: "Compares the objects of the Helm release (rendered by `helm template` or exported with `kubectl get -o yaml` into <dir>) with what this project renders, field by field, secrets redacted, dangerous changes first: exactly what the first `pulumi up` changes at takeover. Server-populated fields and Helm's own labels and annotations are not compared; the Helm metadata dropped is listed.",
+  options: {
+    from: { type: 'string', value: '<dir>', description: "the release's objects (.yaml, .yml or .json files, any depth)" },
+    env: { type: 'string', value: '<name>', description: 'compare one environment (needed when the objects name no namespace)' },
+    format: { type: 'string', default: 'text', value: '<f>', description: 'text (default) or markdown' },
+  },
+  exitCodes: {
+    [TAKEOVER_EXIT_CODES.noChanges]: 'no change',
+    [TAKEOVER_EXIT_CODES.error]: 'error: a file is not an object, the configuration is invalid',
+    [TAKEOVER_EXIT_CODES.usage]: 'usage error',
+    [TAKEOVER_EXIT_CODES.changes]: 'changes found',
+    [TAKEOVER_EXIT_CODES.dangerous]: 'dangerous changes found',
+  },
+});
 
 export function main(argv: readonly string[], context: CliContext = defaultContext()): number {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      from: { type: 'string' },
-      env: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    context.stdout(USAGE);
-    return TAKEOVER_EXIT_CODES.noChanges;
-  }
-  const usage = (problem: string): number => {
-    context.stderr(`takeover: ${problem}\n${USAGE}`);
-    return TAKEOVER_EXIT_CODES.usage;
-  };
+  const line = parseCommandLine(COMMAND, argv, context);
+  if (line === undefined) return TAKEOVER_EXIT_CODES.noChanges;
+  const { values } = line;
+  const usage = (problem: string): never => { throw usageError(COMMAND, problem); };
   if (values.from === undefined) return usage('--from is required.');
   if (values.format !== 'text' && values.format !== 'markdown') return usage(`--format ${JSON.stringify(values.format)} is not one of text, markdown.`);
   const model = loadModel(context.environments, context.tailnets);

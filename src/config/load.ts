@@ -1,17 +1,21 @@
+import { UserError } from '../errors/user-error';
 import { ENVIRONMENTS } from './environments';
+import { REGISTRY_FILE, environmentFile } from './registry';
 import { TAILNETS, type TailnetConfig } from './tailnets';
 import type { EnvironmentConfig } from './types';
-import { type ConfigProblem, formatProblem, validateEnvironments } from './validate';
+import { type ConfigProblem, REGISTRY, formatProblem, validateEnvironments } from './validate';
 
-/** Thrown when configuration is invalid; carries every problem found. */
-export class ConfigError extends Error {
+/** Thrown when configuration is invalid; carries every problem found, and names the files to fix. */
+export class ConfigError extends UserError {
   constructor(readonly problems: readonly ConfigProblem[]) {
-    const environments = [...new Set(problems.map((p) => p.environment))].join(', ');
+    const environments = [...new Set(problems.map((p) => p.environment).filter((e) => e !== REGISTRY))];
+    // An entry without a usable name (ENVIRONMENTS[i]) is found through the registry.
+    const files = [...new Set(problems.map((p) => (p.environment === REGISTRY || p.environment.startsWith('ENVIRONMENTS[') ? REGISTRY_FILE : environmentFile(p.environment))))];
+    const subject = environments.length === 0 ? 'the environment registry' : `environment(s) ${environments.join(', ')}`;
     super(
-      `Invalid configuration for environment(s) ${environments} (${problems.length} problem(s)):\n` +
+      `Invalid configuration for ${subject} (${problems.length} problem(s)) in ${files.join(', ')}:\n` +
       problems.map((p) => `  - ${formatProblem(p)}`).join('\n'),
     );
-    this.name = 'ConfigError';
   }
 }
 

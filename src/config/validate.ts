@@ -8,6 +8,8 @@ import {
   DNS_LABEL_RULE, IMAGE_TAG_RULE, PINNED_TAG_RULE, TAILSCALE_TAG_RULE, isDnsLabel, isImageTagSyntax, isPinnedTag,
   isTailscaleTag, parseQuantity,
 } from './syntax';
+import { REGISTRY_FILE } from './registry';
+import { validateStructure } from './structure';
 import type { TailnetConfig } from './tailnets';
 import { validateRuntime } from './validate-runtime';
 import { validateWorkloads } from './validate-workloads';
@@ -21,8 +23,12 @@ export interface ConfigProblem {
 }
 
 export function formatProblem(problem: ConfigProblem): string {
-  return `environment "${problem.environment}", ${problem.path}: ${problem.message}`;
+  if (problem.environment === REGISTRY) return `${REGISTRY_FILE}, ${problem.path}: ${problem.message}`;
+  return `environment "${problem.environment}", ${problem.path === '' ? '' : `${problem.path}: `}${problem.message}`;
 }
+
+/** `ConfigProblem.environment` of a problem with the registry itself (empty, duplicate names). */
+export const REGISTRY = '';
 
 /** Minimum PgBouncer instances in production: one pod is a single point of failure. */
 export const PRODUCTION_MIN_POOLER_INSTANCES = 2;
@@ -162,9 +168,34 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   return c.problems;
 }
 
-/** Validates every environment, then what must hold across them. */
+/**
+ * Validates every environment: its shape (the schema derived from `EnvironmentConfig`), then
+ * its rules, then what must hold across them. An environment with a structural problem gets
+ * no semantic check (it may lack the very block a rule reads).
+ */
 export function validateEnvironments(envs: readonly EnvironmentConfig[], tailnets: readonly TailnetConfig[]): ConfigProblem[] {
-  const problems = envs.flatMap((env) => validateEnvironment(env, tailnets));
+  if (envs.length === 0) {
+    return [{ environment: REGISTRY, path: 'ENVIRONMENTS', message: 'is empty: there is no environment to synthesize, and writing dist/ would delete every manifest. Fix: list at least one environment (`npm run new-environment -- <name> --from <existing>` scaffolds one).' }];
+  }
+  const problems: ConfigProblem[] = [];
+  const wellFormed: EnvironmentConfig[] = [];
+  envs.forEach((env: unknown, i) => {
+    const name = (env as { name?: unknown } | undefined)?.name;
+    const label = typeof name === 'string' && name !== '' ? name : `ENVIRONMENTS[${i}]`;
+    const structural = validateStructure(env);
+    problems.push(...structural.map((p) => ({ environment: label, ...p })));
+    if (structural.length === 0) wellFormed.push(env as EnvironmentConfig);
+  });
+  const entries = new Map<string, number[]>();
+  envs.forEach((env, i) => { if (typeof env?.name === 'string') entries.set(env.name, [...(entries.get(env.name) ?? []), i]); });
+  const duplicated = new Set<string>();
+  for (const [name, indexes] of entries) {
+    if (indexes.length < 2) continue;
+    duplicated.add(name);
+    problems.push({ environment: REGISTRY, path: 'ENVIRONMENTS', message: `${indexes.length} environments are named ${show(name)} (${indexes.map((i) => `ENVIRONMENTS[${i}]`).join(' and ')}); each environment needs a name of its own, in its own file src/config/environments/<name>.ts. Fix: rename the copy (\`npm run new-environment\` renames every identifier), or remove the duplicate entry.` });
+  }
+  const unique = wellFormed.filter((env) => !duplicated.has(env.name));
+  problems.push(...unique.flatMap((env) => validateEnvironment(env, tailnets)));
   const owners = new Map<string, string>();
   // Keyed by kind and value, so a namespace and a hostname may be spelled alike.
   const claim = (env: EnvironmentConfig, path: string, kind: string, value: string): void => {
@@ -174,7 +205,7 @@ export function validateEnvironments(envs: readonly EnvironmentConfig[], tailnet
     }
     owners.set(`${kind}\0${value}`, env.name);
   };
-  for (const env of envs) {
+  for (const env of unique) {
     claim(env, 'name', 'name', env.name);
     claim(env, 'namespace', 'namespace', env.namespace);
     claim(env, 'tailnet.clusterTag', 'tag', env.tailnet.clusterTag);

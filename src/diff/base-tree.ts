@@ -12,14 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type FileTree, readTree } from '../synth/output-tree';
 import { redactString } from '../secrets/secret-looking';
+import { UserError } from '../errors/user-error';
 
 /** Bad input to the diff (an unknown ref, not a repository): printed as is, exit 1. */
-export class DiffInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DiffInputError';
-  }
-}
+export class DiffInputError extends UserError {}
 
 export interface BaseTree {
   /** The commit the ref resolved to. */

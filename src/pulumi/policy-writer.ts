@@ -18,6 +18,7 @@ import {
   basePolicyFragment, canonicalJson, composeVerifiedPolicy, emptyDocument, environmentPolicyFragment,
   parsePolicyHujson, renderPolicyHujson, tagOwnershipOf,
 } from '../tailnet';
+import { UserError } from '../errors/user-error';
 
 
 /**
@@ -73,14 +74,7 @@ export interface PolicyWrite {
 }
 
 /** Thrown when the stack must not write the tailnet's policy; says why and how to proceed. */
-export class PolicyWriteError extends Error {
-  /** scripts/run.js prints the message of such errors without a stack. */
-  readonly userFacing = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'PolicyWriteError';
-  }
-}
+export class PolicyWriteError extends UserError {}
 
 /** SHA-256 of a document's canonical JSON (key order and formatting do not matter). */
 export function documentDigest(doc: PolicyDocument): string {

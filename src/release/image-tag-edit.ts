@@ -5,14 +5,10 @@
  * replaced, in the quotes it had. Formatting, comments and other tags stay byte for byte.
  */
 import * as ts from 'typescript';
+import { UserError } from '../errors/user-error';
 
 /** Something in the file is not shaped as set-image needs; the message says what and the fix. */
-export class ImageTagEditError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImageTagEditError';
-  }
-}
+export class ImageTagEditError extends UserError {}
 
 export interface ImageTagEdit {
   /** The file's new text. */

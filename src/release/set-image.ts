@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { COMPONENTS } from '../config/names';
+import { environmentFile } from '../config/registry';
 import type { TailnetConfig } from '../config/tailnets';
 import type { EnvironmentConfig } from '../config/types';
 import { type ConfigProblem, formatProblem, validateEnvironment } from '../config/validate';
@@ -23,10 +24,7 @@ export function isReleasableComponent(name: string): name is ReleasableComponent
   return Object.hasOwn(RELEASABLE_COMPONENTS, name);
 }
 
-/** Where an environment's typed config lives, relative to the repository root. */
-export function environmentFile(environment: string): string {
-  return path.join('src', 'config', 'environments', `${environment}.ts`);
-}
+export { environmentFile };
 
 export interface SetImageRequest {
   /** Repository root (holds src/config/environments/). */

@@ -67,6 +67,15 @@ function tables(matrix: ReachabilityMatrix): { network: { header: string[]; rows
   };
 }
 
+/** The table, with its destination columns numbered and named in a legend under it, so it fits a terminal. */
+function numberedTable(table: { header: string[]; rows: string[][] }): string {
+  const [first = '', ...columns] = table.header;
+  return [
+    formatTable([first, ...columns.map((_, i) => `[${i + 1}]`)], table.rows),
+    ...columns.map((c, i) => `[${i + 1}] ${c}`),
+  ].join('\n');
+}
+
 /** Plain-text tables for the terminal. */
 export function formatMatrixText(policy: TailnetPolicy): string {
   const { network, ssh } = tables(reachabilityMatrix(policy.document));
@@ -74,10 +83,10 @@ export function formatMatrixText(policy: TailnetPolicy): string {
     `tailnet ${policy.tailnet.name} (${policy.environments.map((e) => e.name).join(', ') || 'no environments'})`,
     '',
     'network (source → destination port):',
-    formatTable(network.header, network.rows),
+    numberedTable(network),
     '',
     'Tailscale SSH (source → destination, per user):',
-    formatTable(ssh.header, ssh.rows),
+    numberedTable(ssh),
   ].join('\n');
 }
 

@@ -12,15 +12,14 @@ import {
   type PolicyContext, type PolicyProblem, formatPolicyProblem, validateFragmentSet, validatePolicyDocument,
   validatePolicyFragment,
 } from './validate';
+import { UserError } from '../errors/user-error';
 
 export interface TailnetTestFailure extends PolicyTestFailure {
   readonly tailnet: string;
 }
 
 /** Thrown when a policy is invalid or fails its own tests; carries everything found. */
-export class PolicyError extends Error {
-  /** scripts/run.js prints the message of such errors without a stack. */
-  readonly userFacing = true;
+export class PolicyError extends UserError {
   constructor(readonly problems: readonly PolicyProblem[], readonly failures: readonly TailnetTestFailure[]) {
     const tailnets = [...new Set([...problems, ...failures].map((f) => f.tailnet))].map((t) => `"${t}"`).join(', ');
     const lines = [
@@ -30,7 +29,6 @@ export class PolicyError extends Error {
       'Fix: correct the environment configuration (src/config) or the policy rules (src/tailnet); the policy\'s own tests must pass before it reaches the control plane.',
     ];
     super(lines.join('\n'));
-    this.name = 'PolicyError';
   }
 }
 

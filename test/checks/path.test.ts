@@ -1,9 +1,17 @@
 import fc from 'fast-check';
 import { ESCAPED_PASSWORD_EXPRESSION } from '../../src/k8s/database-url';
 import { runChecks } from '../../src/checks/run';
+import { vmCredentialTags } from '../../src/config/names';
 import {
   container, env, expectOnlyFailure, linux, pick, pooler, processorSecret, resultOf, runBroken, validInput, xcresult,
 } from './helpers';
+
+// The real vmCredentialTags, except where a test makes it return a wrong tag: no configuration
+// can (it derives the tag), but the check's failure must still be proven.
+jest.mock('../../src/config/names', () => {
+  const actual = jest.requireActual('../../src/config/names');
+  return { ...actual, vmCredentialTags: jest.fn(actual.vmCredentialTags) };
+});
 
 describe('path proof', () => {
   test('all three environments pass on the committed configuration (canary\'s vault credential and the Secrets\' endpoints are assumed, not proven)', () => {
@@ -140,6 +148,16 @@ describe('path proof', () => {
       const run = runChecks(validInput());
       expect(resultOf(run, 'path.vm-credential-tags', 'canary')).toMatchObject({ status: 'assumed', message: expect.stringMatching(/vault item "TAILSCALE".*asserted by the vault item's owner/) });
       expect(resultOf(run, 'path.vm-credential-tags', 'staging')).toMatchObject({ status: 'pass', message: expect.stringMatching(/mints the auth-key with tag tag:tuist-macmini-staging/) });
+    });
+
+    test('fails when the stack would mint the credential with another tag than the VM tag', () => {
+      jest.mocked(vmCredentialTags).mockImplementation((e) => (e.name === 'staging' ? ['tag:tuist-macmini-shared'] : [e.tailnet.vmTag]));
+      try {
+        const failure = expectOnlyFailure(runChecks(validInput()), 'path.vm-credential-tags', 'staging');
+        expect(failure.message).toMatch(/mints the auth-key with tags \["tag:tuist-macmini-shared"\] \(vmCredentialTags\); it must carry exactly "tag:tuist-macmini-staging"/);
+      } finally {
+        jest.mocked(vmCredentialTags).mockImplementation(jest.requireActual('../../src/config/names').vmCredentialTags);
+      }
     });
   });
 

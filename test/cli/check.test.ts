@@ -5,10 +5,23 @@ import { ConfigError } from '../../src/config/load';
 import { STAGING_WITHOUT_JOIN as withoutJoin } from '../checks/helpers';
 import { ENVIRONMENTS, captureContext as context, staging, variant } from '../fixtures';
 
+/** The report with wrapped messages joined back into one line each (fix lines stay their own). */
+const unwrap = (out: readonly string[]): string => out.join('\n').replace(/\n {20,}(?! |fix: )/g, ' ');
+
 describe('check command', () => {
-  test('passes the committed configuration with one line per check and environment', () => {
+  test('passes the committed configuration, listing what needs attention and counting the passes', () => {
     const { out, err, ctx } = context();
     expect(main([], ctx)).toBe(0);
+    const lines = out.join('\n').split('\n');
+    expect(lines.filter((l) => /^PASS /.test(l))).toEqual([]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ASSUMED +path\.vm-credential-tags +canary /));
+    expect(lines.at(-1)).toMatch(new RegExp(`^Checks passed: ${CHECKS.length} checks × 3 environments: \\d+ passed, `));
+    expect(err).toEqual([]);
+  });
+
+  test('--verbose prints one line per check and environment', () => {
+    const { out, err, ctx } = context();
+    expect(main(['--verbose'], ctx)).toBe(0);
     const lines = out.join('\n').split('\n');
     expect(lines.filter((l) => /^(PASS|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
     expect(lines).toContainEqual(expect.stringMatching(/^ASSUMED +path\.vm-credential-tags +canary /));
@@ -18,12 +31,20 @@ describe('check command', () => {
   test('fails when a check fails, naming the check, the environment and the fix', () => {
     const { out, ctx } = context(withoutJoin);
     expect(main([], ctx)).toBe(1);
-    const report = out.join('\n');
+    const report = unwrap(out);
     expect(report).toMatch(/^FAIL +path\.tailscale-auth-key +staging +Deployment tuist-tuist-xcresult-processor has no TAILSCALE_AUTH_KEY env var\. Without it the VM never joins the tailnet/m);
     expect(report).toMatch(/^ +fix: Set TAILSCALE_AUTH_KEY from a secretKeyRef/m);
     expect(report).toMatch(/^FAIL +path\.database-url-host +staging +Secret key processor-database-url: the URL's host is "tuist-tuist-pg-pooler-rw\.tuist-staging\.svc"/m);
     expect(report).toMatch(/^SKIPPED +path\.vm-endpoints +staging +The VM does not join the tailnet \(no TAILSCALE_AUTH_KEY/m);
     expect(report).toMatch(/Checks FAILED: .* 2 failed\.$/);
+  });
+
+  test('every line fits 100 columns, in the summary and with --verbose', () => {
+    for (const argv of [[], ['--verbose']]) {
+      const { out, ctx } = context(withoutJoin);
+      main(argv, ctx);
+      expect(out.join('\n').split('\n').filter((l) => l.length > 100)).toEqual([]);
+    }
   });
 
   test('--json prints the results for machines', () => {
@@ -40,7 +61,7 @@ describe('check command', () => {
   test('reports schema validation as SKIPPED, with a warning, when the CRD directory is missing', () => {
     const { out, err, ctx } = context();
     expect(main(['--crds', '/nonexistent/crds'], ctx)).toBe(0);
-    expect(out.join('\n')).toMatch(/^SKIPPED +schema\.custom-resources +staging +SKIPPED: no CRD schemas at \/nonexistent\/crds; 2 custom resources .* were NOT validated\./m);
+    expect(unwrap(out)).toMatch(/^SKIPPED +schema\.custom-resources +staging +SKIPPED: no CRD schemas at \/nonexistent\/crds; 2 custom resources .* were NOT validated\./m);
     expect(out.join('\n')).toMatch(/9 skipped, 0 failed\.$/);
     expect(err).toEqual([expect.stringMatching(/^warning: SKIPPED: no CRD schemas at \/nonexistent\/crds.*Pass --require-schemas to make this an error/)]);
   });
@@ -48,7 +69,7 @@ describe('check command', () => {
   test('fails when the CRD directory is missing and --require-schemas is given', () => {
     const { out, ctx } = context();
     expect(main(['--crds', '/nonexistent/crds', '--require-schemas'], ctx)).toBe(1);
-    expect(out.join('\n')).toMatch(/^FAIL +schema\.custom-resources +production +no CRD schemas at \/nonexistent\/crds/m);
+    expect(unwrap(out)).toMatch(/^FAIL +schema\.custom-resources +production +no CRD schemas at \/nonexistent\/crds/m);
   });
 
   test('resolves a relative --crds against the repository root, wherever it runs', () => {
@@ -56,8 +77,8 @@ describe('check command', () => {
     try {
       process.chdir(os.tmpdir());
       const { out, ctx } = context();
-      expect(main(['--crds', 'imports/crd-schemas', '--require-schemas'], ctx)).toBe(0);
-      expect(out.join('\n')).toMatch(/^PASS +schema\.custom-resources +staging +2 custom resources .* match the CRD schemas in \/.*imports\/crd-schemas\./m);
+      expect(main(['--crds', 'imports/crd-schemas', '--require-schemas', '--verbose'], ctx)).toBe(0);
+      expect(unwrap(out)).toMatch(/^PASS +schema\.custom-resources +staging +2 custom resources .* match the CRD schemas in \/.*imports\/crd-schemas\./m);
     } finally {
       process.chdir(cwd);
     }
@@ -68,7 +89,7 @@ describe('check command', () => {
     expect(() => main([], context(broken).ctx)).toThrow(ConfigError);
   });
 
-  test('rejects unknown options', () => {
-    expect(() => main(['--strict'], context().ctx)).toThrow(/Unknown option '--strict'/);
+  test('rejects unknown options with a usage error (exit 2)', () => {
+    expect(() => main(['--strict'], context().ctx)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^Unknown option '--strict'[\s\S]*\nusage: npm run check -- /) }));
   });
 });

@@ -30,9 +30,24 @@ async function run(argv: string[]) {
 }
 
 describe('diff command', () => {
-  test('no change: exit 0 and no output', async () => {
+  test('no change: exit 0, and says so', async () => {
     const repo = baseRepo();
-    expect(await run(['--base', 'main', '--repo', repo])).toEqual({ code: DIFF_EXIT_CODES.noChanges, out: '', err: '' });
+    expect(await run(['--base', 'main', '--repo', repo])).toEqual({ code: DIFF_EXIT_CODES.noChanges, out: expect.stringMatching(/^No changes against main \([0-9a-f]{12}\): every environment's manifests and every tailnet policy render the same\.$/), err: '' });
+  });
+
+  test('--json prints the report for machines, with the exit code it returns', async () => {
+    const repo = baseRepo((f) => editYaml(f, 'dist/staging/deployment.tuist-tuist-xcresult-processor.yaml', (d) => { d.spec.replicas = 2; }));
+    const { code, out } = await run(['--base', 'main', '--repo', repo, '--json']);
+    expect(code).toBe(DIFF_EXIT_CODES.changes);
+    const json = JSON.parse(out);
+    expect(json).toEqual(expect.objectContaining({ exitCode: 3, changes: true, dangerous: 0, report: expect.objectContaining({ environments: expect.any(Array) }) }));
+    expect(JSON.stringify(json.report)).toContain('tuist-xcresult-processor');
+  });
+
+  test('fails when --out is in a folder that does not exist, before rendering anything', async () => {
+    await expect(run(['--base', 'main', '--out', '/nonexistent/folder/diff.md'])).rejects.toThrow(expect.objectContaining({
+      exitCode: 2, message: expect.stringMatching(/^--out \/nonexistent\/folder\/diff\.md: the folder \/nonexistent\/folder does not exist\. Fix: create it first/),
+    }));
   });
 
   test('changes found: exit 3, the diff in text, naming the base and how it was read', async () => {
@@ -65,11 +80,12 @@ describe('diff command', () => {
     expect(await run(['--base', 'origin/gone', '--repo', repo])).toEqual({ code: 1, out: '', err: expect.stringMatching(/^diff: --base "origin\/gone" names no commit.*Fix:/) });
   });
 
-  test('fails on usage errors with exit 2', async () => {
-    expect((await run([])).code).toBe(DIFF_EXIT_CODES.usage);
-    expect((await run(['--base', 'main', '--format', 'html'])).err).toMatch(/--format "html" is not one of text, markdown/);
-    expect((await run(['--base', 'main', '--max-length', '12'])).code).toBe(2);
-    await expect(run(['--bogus'])).rejects.toThrow(/Unknown option '--bogus'/);
+  test('fails on usage errors with exit 2, naming the problem and the usage', async () => {
+    const usage = (message: RegExp) => expect.objectContaining({ exitCode: DIFF_EXIT_CODES.usage, message: expect.stringMatching(message) });
+    await expect(run([])).rejects.toThrow(usage(/^--base is required\.\nusage: npm run diff -- --base <git-ref>/));
+    await expect(run(['--base', 'main', '--format', 'html'])).rejects.toThrow(usage(/--format "html" is not one of text, markdown, json/));
+    await expect(run(['--base', 'main', '--max-length', '12'])).rejects.toThrow(usage(/--max-length "12" must be a whole number/));
+    await expect(run(['--bogus'])).rejects.toThrow(usage(/^Unknown option '--bogus'/));
   });
 
   test('--help documents the exit codes', async () => {

@@ -12,6 +12,15 @@ describe('matrix command', () => {
     expect(out.join('\n')).toMatch(/tag:tuist-macmini-staging\s+allow\s+allow\s+allow\s+allow\s+allow\s+deny\s+deny/);
   });
 
+  test('fits 100 columns: destinations are numbered columns with a legend', () => {
+    const { out, ctx } = context();
+    expect(main([], ctx)).toBe(0);
+    const text = out.join('\n');
+    expect(text.split('\n').filter((l) => l.length > 100)).toEqual([]);
+    expect(text).toMatch(/^source +\[1\] +\[2\]/m);
+    expect(text).toMatch(/^\[1\] tag:tuist-k8s-staging tcp:5432$/m);
+  });
+
   test('--tailnet selects one tailnet; --markdown prints the dist/ form', () => {
     const { out, ctx } = context();
     expect(main(['--tailnet', 'tuist', '--markdown'], ctx)).toBe(0);

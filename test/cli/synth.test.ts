@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/synth';
 import { ConfigError } from '../../src/config/load';
 import { readTree } from '../../src/synth/output-tree';
+import { STAGING_WITHOUT_JOIN } from '../checks/helpers';
 import { ENVIRONMENTS, captureContext as context, canary, staging, variant } from '../fixtures';
 
 
@@ -15,7 +16,8 @@ describe('synth command', () => {
   test('writes every environment and prints a summary', () => {
     const { out, ctx } = context();
     expect(main(['--out', dir], ctx)).toBe(0);
-    expect(out.join('\n')).toMatch(/staging\s+tuist-staging\s+.*tuist-pg-pooler-staging \(tag:tuist-k8s-staging\)/);
+    expect(out.join('\n')).toMatch(/^environment staging\n {2}namespace +tuist-staging\n[\s\S]*pooler on tailnet +tuist-pg-pooler-staging \(tag:tuist-k8s-staging\)/m);
+    expect(out.join('\n').split('\n').filter((l) => l.length > 100)).toEqual([]);
     expect([...readTree(dir).keys()]).toEqual(expect.arrayContaining(['staging/pooler.tuist-tuist-pg-pooler-rw.yaml', 'production/deployment.tuist-tuist-xcresult-processor.yaml']));
   });
 
@@ -26,6 +28,21 @@ describe('synth command', () => {
     expect(() => main(['--out', dir], context(broken).ctx)).toThrow(ConfigError);
     expect(() => main(['--out', dir], context(broken).ctx)).toThrow(/environment "canary", xcresultProcessor.image.tag: "latest" is a floating tag/);
     expect(readTree(dir)).toEqual(before);
+  });
+
+  test('--json prints what was written and every check result', () => {
+    const { out, ctx } = context();
+    expect(main(['--out', dir, '--json'], ctx)).toBe(0);
+    const json = JSON.parse(out.join('\n'));
+    expect(json).toEqual(expect.objectContaining({ ok: true, outDir: dir, written: readTree(dir).size, checks: expect.objectContaining({ ok: true, results: expect.any(Array) }) }));
+    expect(main(['--out', dir, '--check', '--json'], context().ctx)).toBe(0);
+  });
+
+  test('--json fails like the text form when a check fails, and writes nothing', () => {
+    const { out, ctx } = context(STAGING_WITHOUT_JOIN);
+    expect(main(['--out', dir, '--json'], ctx)).toBe(1);
+    expect(JSON.parse(out.join('\n'))).toEqual(expect.objectContaining({ ok: false, written: 0 }));
+    expect(fs.existsSync(dir)).toBe(false);
   });
 
   test('--check fails on a stale dist/ and says how to fix it', () => {

@@ -78,7 +78,7 @@ describe('configuration validation', () => {
   });
 
   test('fails when a PgBouncer parameter is not a string', () => {
-    expectOnly(staging, (d) => { (d.pooler.parameters as any).default_pool_size = 20; }, 'pooler.parameters.default_pool_size', /CNPG wants strings/);
+    expectOnly(staging, (d) => { (d.pooler.parameters as any).default_pool_size = 20; }, 'pooler.parameters.default_pool_size', /20 is a number; it must be a string/);
   });
 
   test('fails when names are not DNS-1123', () => {

@@ -3,7 +3,7 @@
  * environment per file: Pulumi's runtime keeps global state per process).
  */
 import { loadModel } from '../../src/config/load';
-import { VM_CREDENTIAL_KEY, vmCredentialTags } from '../../src/config/names';
+import { vmCredentialTags } from '../../src/config/names';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { RESOURCE_TYPES, checkGuardRails } from '../../src/pulumi/guard-rails';
 import { OFFLINE_VALUES } from '../../src/pulumi/offline-run';
@@ -99,7 +99,10 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
         const secret = stack.one('kubernetes:core/v1:Secret');
         expect(secret.inputs.metadata).toMatchObject({ name: synthesized.chart.vmCredential.secretName, namespace: env.namespace });
         expect(Object.keys(secret.inputs.stringData as object)).toEqual([synthesized.chart.vmCredential.key]);
-        expect(synthesized.chart.vmCredential.key).toBe(VM_CREDENTIAL_KEY);
+        // The Secret and key the stack writes are the ones the VM's container reads in the rendered Deployment.
+        const deployment = synthesized.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === synthesized.chart.xcresultProcessor.name) as any;
+        const authKey = deployment.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'TAILSCALE_AUTH_KEY');
+        expect(authKey.valueFrom.secretKeyRef).toMatchObject({ name: (secret.inputs.metadata as { name: string }).name, key: Object.keys(secret.inputs.stringData as object)[0] });
         expect(secret.secretPaths).toEqual(['stringData']);
       });
 

@@ -1,3 +1,4 @@
+import { isUserError } from '../../src/errors/user-error';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -74,7 +75,13 @@ describe('takeover comparison (a Helm release against our rendered objects)', ()
 describe('takeover command', () => {
   const run = (argv: string[]) => {
     const { out, err, ctx } = captureContext(ENVIRONMENTS.map((e) => (e.name === OURS.name ? OURS : e)));
-    return { code: main(argv, ctx), out: out.join('\n'), err: err.join('\n') };
+    try {
+      return { code: main(argv, ctx), out: out.join('\n'), err: err.join('\n') };
+    } catch (error) {
+      // A user error is printed by scripts/run.js, which exits with its code.
+      if (!isUserError(error)) throw error;
+      return { code: error.exitCode, out: out.join('\n'), err: [...err, error.message].join('\n') };
+    }
   };
 
   test('prints the changes and the dropped Helm metadata; exit 3', () => {
