@@ -93,7 +93,7 @@ export type IdentifierKind = 'tag' | 'tailnet hostname' | 'namespace' | 'vault i
  */
 export function environmentIdentifiers(env: EnvironmentConfig): ReadonlyMap<string, IdentifierKind> {
   const owned = new Map<string, IdentifierKind>();
-  const { tailnet, pooler, vmCredential, processorSecrets } = env;
+  const { tailnet, pooler, processorSecrets } = env;
   for (const tag of [tailnet.operatorTag, tailnet.clusterTag, tailnet.vmTag, ...vmCredentialTags(env)]) owned.set(tag, 'tag');
   if (pooler.tailnetExposure.enabled) {
     for (const tag of pooler.tailnetExposure.tags) owned.set(tag, 'tag');
@@ -101,7 +101,6 @@ export function environmentIdentifiers(env: EnvironmentConfig): ReadonlyMap<stri
   }
   owned.set(env.namespace, 'namespace');
   owned.set(processorSecrets.databasePassword.key, 'vault item');
-  if (vmCredential.delivery === 'external-secret') owned.set(vmCredential.remoteRef.key, 'vault item');
   owned.set(env.name, 'environment name');
   return owned;
 }

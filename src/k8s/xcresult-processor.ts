@@ -78,7 +78,7 @@ export class XcresultProcessor extends Construct {
           ? { type: 'Recreate' }
           : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels, annotations: prometheusScrapeAnnotations(METRICS_PORT) },
+          metadata: { labels, annotations: { ...prometheusScrapeAnnotations(METRICS_PORT), ...(config.tailnetJoin ? props.credential.podAnnotations : {}) } },
           spec: {
             nodeSelector: {
               [TART_NODE.os.key]: TART_NODE.os.value,

@@ -11,6 +11,9 @@
 
 export const DAY_MS = 86_400_000;
 
+/** What the stack outputs say for an expiry or a renewal that never comes (an OAuth client). */
+export const NEVER = 'never';
+
 /** The lifetimes that decide rotation: the `vmCredential` of a Pulumi-minted auth key. */
 export interface RotationPolicy {
   readonly expiryDays: number;

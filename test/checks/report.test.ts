@@ -10,7 +10,7 @@ describe('check report', () => {
     const lines = formatReport(valid).split('\n');
     expect(lines.filter((l) => /^(PASS|FAIL|SKIPPED|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
     expect(lines).toContainEqual(expect.stringMatching(/^PASS +path\.database-url-key +staging +DATABASE_URL reads Secret tuist-processor-database/));
-    expect(lines.at(-1)).toBe(`Checks passed: ${CHECKS.length} checks × 3 environments: ${CHECKS.length * 3 - 1} passed, 1 assumed, 0 skipped, 0 failed.`);
+    expect(lines.at(-1)).toBe(`Checks passed: ${CHECKS.length} checks × 3 environments: ${CHECKS.length * 3} passed, 0 assumed, 0 skipped, 0 failed.`);
   });
 
   test('puts the fix under a failure, aligned with the message', () => {
@@ -31,7 +31,7 @@ describe('check report', () => {
   test('--json carries every result, the checks\' titles and the verdict', () => {
     const json = JSON.parse(formatJson(valid, CHECKS));
     expect(json.ok).toBe(true);
-    expect(json.counts).toEqual({ pass: CHECKS.length * 3 - 1, fail: 0, skip: 0, assumed: 1 });
+    expect(json.counts).toEqual({ pass: CHECKS.length * 3, fail: 0, skip: 0, assumed: 0 });
     expect(json.checks).toHaveLength(CHECKS.length);
     expect(json.results[0]).toEqual({ check: 'path.database-url-key', environment: 'staging', status: 'pass', message: expect.any(String) });
   });

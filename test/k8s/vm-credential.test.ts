@@ -1,30 +1,38 @@
-import { canary, containerEnv, findObject, staging, synth, variant } from '../fixtures';
+import { VM_CREDENTIAL_ANNOTATION, vmCredentialGeneration } from '../../src/k8s/vm-credential';
+import { OBJECT_NAMES, VM_CREDENTIAL_KEY } from '../../src/config/names';
+import { ENVIRONMENTS, containerEnv, findObject, staging, synth, variant } from '../fixtures';
+
+const withKey = variant(staging, (d) => { d.vmCredential = { kind: 'auth-key', expiryDays: 30, rotateBeforeExpiryDays: 14 }; });
+const oauth = variant(staging, (d) => { d.vmCredential = { kind: 'oauth-client' }; });
+const xcresult = (env: typeof staging) => findObject(synth(env), 'Deployment', OBJECT_NAMES.xcresultProcessorDeployment);
 
 describe('VmCredential', () => {
-  test('is synced from the vault by an ExternalSecret when the environment says so', () => {
-    const manifests = synth(canary);
-    const secret = findObject(manifests, 'ExternalSecret', 'tuist-macos-fleet-tailscale');
-    expect(secret.spec).toMatchObject({
-      secretStoreRef: { kind: 'ClusterSecretStore', name: 'onepassword' },
-      target: { name: 'tuist-macos-fleet-tailscale', creationPolicy: 'Owner' },
-      data: [{ secretKey: 'auth-key', remoteRef: { key: 'tuist-canary-macos-fleet', property: 'tailscale_auth_key' } }],
-    });
-    expect(containerEnv(findObject(manifests, 'Deployment', 'tuist-xcresult-processor')).TAILSCALE_AUTH_KEY)
-      .toEqual({ secretKeyRef: { name: 'tuist-macos-fleet-tailscale', key: 'auth-key' } });
-  });
-
-  test('renders nothing when Pulumi delivers it, and the Deployment still references it by name', () => {
-    const manifests = synth(staging);
-    expect(manifests.objects.filter((o) => o.metadata.name === 'tuist-macos-fleet-tailscale')).toEqual([]);
+  test.each(ENVIRONMENTS.map((e) => [e.name, e]))('%s: renders no Secret or ExternalSecret for it (the stack writes it); the Deployment reads it by name and key', (_, env) => {
+    const manifests = synth(env);
+    expect(manifests.objects.filter((o) => o.metadata.name === OBJECT_NAMES.vmCredentialSecret)).toEqual([]);
     expect(manifests.objects.some((o) => o.kind === 'Secret')).toBe(false);
-    expect(containerEnv(findObject(manifests, 'Deployment', 'tuist-xcresult-processor')).TAILSCALE_AUTH_KEY)
-      .toEqual({ secretKeyRef: { name: 'tuist-macos-fleet-tailscale', key: 'auth-key' } });
+    expect(containerEnv(xcresult(env)).TAILSCALE_AUTH_KEY).toEqual({ secretKeyRef: { name: OBJECT_NAMES.vmCredentialSecret, key: VM_CREDENTIAL_KEY } });
   });
 
-  test('an OAuth client makes the VM ask for its environment\'s VM tag', () => {
-    const env = variant(staging, (d) => { d.vmCredential = { delivery: 'pulumi', kind: 'oauth-client' }; });
-    const envVars = containerEnv(findObject(synth(env), 'Deployment', 'tuist-xcresult-processor'));
-    expect(envVars.TAILSCALE_TAGS).toBe('tag:tuist-macmini-staging');
-    expect(containerEnv(findObject(synth(staging), 'Deployment', 'tuist-xcresult-processor')).TAILSCALE_TAGS).toBeUndefined();
+  test('an OAuth client makes the VM ask for its environment\'s VM tag; a key does not', () => {
+    expect(containerEnv(xcresult(oauth)).TAILSCALE_TAGS).toBe(oauth.tailnet.vmTag);
+    expect(containerEnv(xcresult(withKey)).TAILSCALE_TAGS).toBeUndefined();
+  });
+
+  test('the pod template names the credential\'s generation, which changes with its kind and tags, so a switch rolls the VMs', () => {
+    const annotation = (env: typeof staging) => xcresult(env).spec.template.metadata.annotations[VM_CREDENTIAL_ANNOTATION];
+    expect(annotation(oauth)).toBe(vmCredentialGeneration(oauth));
+    expect(annotation(withKey)).toBe(vmCredentialGeneration(withKey));
+    expect(annotation(oauth)).not.toBe(annotation(withKey));
+    const retagged = variant(oauth, (d) => { d.tailnet.vmTag = 'tag:tuist-macmini-fleet2-staging'; });
+    expect(annotation(retagged)).not.toBe(annotation(oauth));
+    // The value and the clock are not in it: synthesis stays deterministic and holds no secret.
+    expect(annotation(oauth)).not.toMatch(/tskey|\d{4}-\d{2}-\d{2}/);
+  });
+
+  test('a VM that does not join the tailnet gets neither the credential nor its annotation', () => {
+    const off = variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; });
+    expect(containerEnv(xcresult(off)).TAILSCALE_AUTH_KEY).toBeUndefined();
+    expect(xcresult(off).spec.template.metadata.annotations[VM_CREDENTIAL_ANNOTATION]).toBeUndefined();
   });
 });

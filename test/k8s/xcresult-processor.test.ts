@@ -26,7 +26,7 @@ describe('XcresultProcessor', () => {
   });
 
   test('is scraped by Prometheus on 9091', () => {
-    expect(deployment.spec.template.metadata.annotations).toEqual({
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({
       'prometheus.io/scrape': 'true', 'prometheus.io/port': '9091', 'prometheus.io/path': '/metrics',
     });
   });
@@ -40,6 +40,8 @@ describe('XcresultProcessor', () => {
       TAILSCALE_AUTH_KEY: { secretKeyRef: { name: 'tuist-macos-fleet-tailscale', key: 'auth-key' } },
       TAILSCALE_HOSTNAME: { fieldRef: { fieldPath: 'metadata.name' } },
       TAILSCALE_PEER_TAGS: 'tag:tuist-k8s-staging',
+      // The default credential is an OAuth client: the VM names the tags its key is minted with.
+      ...(staging.vmCredential.kind === 'oauth-client' ? { TAILSCALE_TAGS: staging.tailnet.vmTag } : {}),
     });
   });
 

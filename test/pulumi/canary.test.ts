@@ -7,17 +7,18 @@ import { runStack } from './run-stack';
 describeEnvironmentStack(canary);
 
 describe('stack "canary"', () => {
-  test('registers its policy and its objects, the vault-synced VM credential among them; protects nothing', async () => {
+  test('registers its policy, its own VM credential and its Secret (no vault-synced one), and its objects; protects nothing', async () => {
     const { resources } = await runStack(canary);
     expect(resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
       'kubernetes:apps/v1:Deployment tuist-canary/tuist-processor',
       'kubernetes:apps/v1:Deployment tuist-canary/tuist-xcresult-processor',
-      'kubernetes:external-secrets.io/v1:ExternalSecret tuist-canary/tuist-macos-fleet-tailscale',
+      'kubernetes:core/v1:Secret vm-credential-secret',
       'kubernetes:external-secrets.io/v1:ExternalSecret tuist-canary/tuist-processor-database',
       'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-canary/tuist-pg-pooler-rw',
       'pulumi:providers:kubernetes kubernetes-canary',
       'pulumi:providers:tailscale tailscale-tuist',
       'tailscale:index/acl:Acl tailnet-policy-acl',
+      'tailscale:index/oauthClient:OauthClient vm-credential-oauth-client',
     ]);
     expect(resources.filter((r) => r.protect)).toEqual([]);
   });

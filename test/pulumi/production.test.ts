@@ -1,4 +1,3 @@
-import { RESOURCE_TYPES } from '../../src/pulumi/guard-rails';
 import { production } from '../fixtures';
 import { describeEnvironmentStack } from './environment-stack-contract';
 import { runStack } from './run-stack';
@@ -6,7 +5,7 @@ import { runStack } from './run-stack';
 describeEnvironmentStack(production);
 
 describe('stack "production"', () => {
-  test('registers its policy, a rotated auth key and its Secret, and its six objects', async () => {
+  test('registers its policy, its VM credential and its Secret, and its six objects', async () => {
     const { resources } = await runStack(production);
     expect(resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
       'kubernetes:apps/v1:Deployment tuist/tuist-processor',
@@ -19,7 +18,7 @@ describe('stack "production"', () => {
       'pulumi:providers:kubernetes kubernetes-production',
       'pulumi:providers:tailscale tailscale-tuist',
       'tailscale:index/acl:Acl tailnet-policy-acl',
-      'tailscale:index/tailnetKey:TailnetKey vm-credential-auth-key',
+      'tailscale:index/oauthClient:OauthClient vm-credential-oauth-client',
     ]);
   });
 
@@ -28,8 +27,4 @@ describe('stack "production"', () => {
     expect(resources.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(['tuist/tuist-pg-pooler-rw', 'tuist/tuist-processor-database']);
   });
 
-  test('the key is tagged with production\'s VM tag only and lives 30 days', async () => {
-    const { one } = await runStack(production);
-    expect(one(RESOURCE_TYPES.tailnetKey).inputs).toMatchObject({ tags: ['tag:tuist-macmini-production'], expiry: 30 * 86_400, reusable: true, preauthorized: true });
-  });
 });

@@ -34,13 +34,7 @@ export const canary: EnvironmentConfig = {
     refreshInterval: '1h',
     databasePassword: { key: 'tuist-canary-postgres', property: 'tuist_processor_password' },
   },
-  vmCredential: {
-    delivery: 'external-secret',
-    kind: 'auth-key',
-    store: { kind: 'ClusterSecretStore', name: 'onepassword' },
-    remoteRef: { key: 'tuist-canary-macos-fleet', property: 'tailscale_auth_key' },
-    refreshInterval: '1h',
-  },
+  vmCredential: { kind: 'oauth-client' },
   processor: {
     image: { repository: 'ghcr.io/tuist/tuist', tag: '4.112.0' },
     replicas: 1,

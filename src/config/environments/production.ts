@@ -34,12 +34,7 @@ export const production: EnvironmentConfig = {
     refreshInterval: '1h',
     databasePassword: { key: 'tuist-production-postgres', property: 'tuist_processor_password' },
   },
-  vmCredential: {
-    delivery: 'pulumi',
-    kind: 'auth-key',
-    expiryDays: 30,
-    rotateBeforeExpiryDays: 14,
-  },
+  vmCredential: { kind: 'oauth-client' },
   processor: {
     image: { repository: 'ghcr.io/tuist/tuist', tag: '4.111.2' },
     replicas: 2,

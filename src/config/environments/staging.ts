@@ -34,12 +34,7 @@ export const staging: EnvironmentConfig = {
     refreshInterval: '1h',
     databasePassword: { key: 'tuist-staging-postgres', property: 'tuist_processor_password' },
   },
-  vmCredential: {
-    delivery: 'pulumi',
-    kind: 'auth-key',
-    expiryDays: 30,
-    rotateBeforeExpiryDays: 14,
-  },
+  vmCredential: { kind: 'oauth-client' },
   processor: {
     image: { repository: 'ghcr.io/tuist/tuist', tag: 'c6d08f92' },
     replicas: 1,
