@@ -1,4 +1,4 @@
-import { isSecretKeyName, secretValueKind } from '../../secrets/secret-looking';
+import { isSecretAssignment, isSecretKeyName, secretValueKind } from '../../secrets/secret-looking';
 import { environmentCheck, fromProblems } from '../environment-check';
 import { containerProblems } from './workload-rule';
 
@@ -23,10 +23,13 @@ export const secretLiterals = environmentCheck(
     if (variable.value === undefined) return [];
     // What counts as a secret is src/secrets/secret-looking.ts's rule, the same the diff redacts by.
     const byValue = secretValueKind(variable.value);
-    if (byValue === undefined && !isSecretKeyName(variable.name)) return [];
+    if (byValue === undefined && !isSecretAssignment(variable.name, variable.value)) return [];
+    const why = byValue !== undefined ? `that looks like ${byValue}`
+      : isSecretKeyName(variable.name) ? 'whose name says it holds a credential'
+        : 'whose name names a credential and whose value looks random';
     // The value itself is never repeated: it may be a real credential.
     return [{
-      message: `${where}: env ${variable.name} is a literal ${byValue ? `that looks like ${byValue}` : 'whose name says it holds a credential'}; literal values end up in dist/, the Pulumi state and \`kubectl describe\`.`,
+      message: `${where}: env ${variable.name} is a literal ${why}; literal values end up in dist/, the Pulumi state and \`kubectl describe\`.`,
       fix: `Read ${variable.name} from a Secret key (valueFrom.secretKeyRef).`,
     }];
   })), 'No env var carries a literal credential.'),
