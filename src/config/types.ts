@@ -93,7 +93,7 @@ export interface ProcessorSecretsConfig {
 /**
  * The credential a Tart VM joins the tailnet with. The environment's Pulumi stack mints it,
  * tagged with the environment's VM tag only, and delivers it as the Secret the xcresult
- * Deployment reads (docs/decisions/0002-vm-credentials.md).
+ * Deployment reads (docs/vm-credentials.md).
  * - `oauth-client` (the default): an OAuth client with scope `auth_keys`, whose secret never
  *   expires; each VM mints its own ephemeral, pre-authorized key from it at boot.
  * - `auth-key`: a reusable pre-auth key, renewed by the scheduled workflow once it enters its

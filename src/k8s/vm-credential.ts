@@ -14,7 +14,7 @@ export const VM_OAUTH_SCOPES: readonly string[] = ['auth_keys'];
  * a configuration change replaces the credential (another kind, other tags or scopes), the
  * annotation changes with it, so the Deployment rolls onto the new Secret value, and Pulumi,
  * which deletes replaced and removed resources only after every update (the awaited rollout
- * included), revokes the old credential only then (docs/decisions/0002-vm-credentials.md).
+ * included), revokes the old credential only then (docs/vm-credentials.md).
  */
 export const VM_CREDENTIAL_ANNOTATION = 'tuist.dev/vm-credential';
 

@@ -46,7 +46,7 @@ export interface CredentialStatus {
  * Secret the xcresult-processor Deployment references. The value only ever travels as a
  * Pulumi secret: never through cdk8s, dist/, logs, outputs or plaintext state.
  *
- * Replacement never leaves the VMs without a valid credential (docs/decisions/0002-vm-credentials.md):
+ * Replacement never leaves the VMs without a valid credential (docs/vm-credentials.md):
  * the Secret is one resource whatever the kind (updated in place, never deleted and re-created),
  * a replacement is created before its predecessor is deleted (`deleteBeforeReplace: false`), and
  * Pulumi deletes replaced or removed resources only after every create and update of the run,
