@@ -16,7 +16,7 @@ export const VM_OAUTH_SCOPES: readonly string[] = ['auth_keys'];
  * which deletes replaced and removed resources only after every update (the awaited rollout
  * included), revokes the old credential only then (docs/vm-credentials.md).
  */
-export const VM_CREDENTIAL_ANNOTATION = 'tuist.dev/vm-credential';
+export const VM_CREDENTIAL_ANNOTATION = 'tuist.dev/vm-credential-generation';
 
 /**
  * What identifies the credential, without its value or the clock: changes exactly when the

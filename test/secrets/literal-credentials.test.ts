@@ -12,7 +12,7 @@ import { renderText } from '../../src/diff/render-text';
 import { build } from '../../src/synth/build';
 import { renderYaml } from '../../src/synth/render';
 import { formatReport } from '../../src/checks/report';
-import { container, expectOnlyFailure, runBroken, xcresult } from '../checks/helpers';
+import { container, expectOnlyFailure, pick, runBroken, xcresult } from '../checks/helpers';
 import { ENVIRONMENTS, TAILNETS } from '../fixtures';
 import { LITERAL_CREDENTIALS } from './literal-credentials';
 
@@ -25,6 +25,23 @@ describe('a literal credential in an env var', () => {
     expect(failure.message).toContain(`env ${c.name} is a literal`);
     expect(failure.message).toMatch(/^Deployment tuist-xcresult-processor, containers\[xcresult-processor\]/);
     expect(formatReport(run)).not.toContain(c.secret);
+  });
+
+  test.each(LITERAL_CREDENTIALS.filter((c) => !/name says|random-looking/.test(c.kind.source)).map((c) => [c.name, c]))('%s is refused anywhere else in an object too (here a Pooler annotation), by path', (_, c) => {
+    const run = runBroken('canary', (objects) => { pick(objects, 'Pooler').metadata.annotations = { 'tuist.dev/note': c.value }; });
+    const failure = expectOnlyFailure(run, 'policy.secret-literals', 'canary');
+    expect(failure.message).toContain('Pooler tuist-pg-pooler-rw: metadata.annotations.tuist.dev/note is a literal that looks like');
+    expect(formatReport(run)).not.toContain(c.secret);
+  });
+
+  test('the rendered output of the committed configuration holds no literal credential, and its credential annotation stays readable in a diff', () => {
+    const run = runBroken('staging', () => undefined);
+    expect(run.results.filter((r) => r.check === 'policy.secret-literals').map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
+    const base = new Map(build({ environments: ENVIRONMENTS, tailnets: TAILNETS }).files);
+    const head = new Map(base);
+    const file = 'staging/deployment.tuist-xcresult-processor.yaml';
+    head.set(file, head.get(file)!.replace(/(tuist\.dev\/vm-credential-generation: )(.*)/, '$1auth-key tags=tag:tuist-macmini-staging'));
+    expect(renderText(diffTrees(base, head))).toContain('"auth-key tags=tag:tuist-macmini-staging"');
   });
 
   test('all of them are redacted in the rendered diff, text and Markdown, while their names stay readable', () => {

@@ -1,5 +1,7 @@
 import { isSecretAssignment, isSecretKeyName, secretValueKind } from '../../secrets/secret-looking';
-import { environmentCheck, fromProblems } from '../environment-check';
+import { type Problem, environmentCheck, fromProblems } from '../environment-check';
+import { describeObject, forEachStringLeaf } from '../manifest/objects';
+import type { KubeObject } from '../../synth/manifests';
 import { containerProblems } from './workload-rule';
 
 export const duplicateEnv = environmentCheck(
@@ -18,8 +20,12 @@ export const duplicateEnv = environmentCheck(
 
 export const secretLiterals = environmentCheck(
   'policy.secret-literals',
-  'No env var holds a secret-looking literal value',
-  ({ objects }) => fromProblems(containerProblems(objects, ({ container, where }) => (container.env ?? []).flatMap((variable) => {
+  'No env var or other field holds a secret-looking literal value',
+  ({ objects }) => fromProblems([...envProblems(objects), ...fieldProblems(objects)], 'No env var or other field carries a literal credential.'),
+);
+
+function envProblems(objects: readonly KubeObject[]): Problem[] {
+  return containerProblems(objects, ({ container, where }) => (container.env ?? []).flatMap((variable) => {
     if (variable.value === undefined) return [];
     // What counts as a secret is src/secrets/secret-looking.ts's rule, the same the diff redacts by.
     const byValue = secretValueKind(variable.value);
@@ -32,5 +38,22 @@ export const secretLiterals = environmentCheck(
       message: `${where}: env ${variable.name} is a literal ${why}; literal values end up in dist/, the Pulumi state and \`kubectl describe\`.`,
       fix: `Read ${variable.name} from a Secret key (valueFrom.secretKeyRef).`,
     }];
-  })), 'No env var carries a literal credential.'),
-);
+  }));
+}
+
+/** Any other string of any object (annotations, pooler parameters, templates): by its value and its key. */
+function fieldProblems(objects: readonly KubeObject[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const object of objects) {
+    forEachStringLeaf(object, (text, property, path) => {
+      if (property === undefined || /\.env\[\d+\]\.value$/.test(path())) return;
+      const kind = secretValueKind(text) ?? (isSecretAssignment(property, text) ? 'a value whose key names a credential' : undefined);
+      if (kind === undefined) return;
+      problems.push({
+        message: `${describeObject(object)}: ${path()} is a literal that looks like ${kind}; literal values end up in dist/ and the Pulumi state.`,
+        fix: 'Keep credentials in the vault or the stack\'s secrets and reference them (an ExternalSecret template, a secretKeyRef), never as a literal.',
+      });
+    });
+  }
+  return problems;
+}
