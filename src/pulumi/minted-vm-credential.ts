@@ -38,7 +38,7 @@ export interface CredentialStatus {
   /** URN of the credential resource: the scheduled renewal runs `pulumi up --target <it> --target-dependents`. */
   readonly urn: string;
   /** The Secret the credential is delivered to, `<namespace>/<name>`, and its key. */
-  readonly deliveredTo: { readonly secret: string; readonly key: string };
+  readonly deliveredTo: { readonly secretName: string; readonly key: string };
 }
 
 /**
@@ -65,7 +65,7 @@ export class MintedVmCredential extends pulumi.ComponentResource {
     const env = args.environment;
     const tags = [...vmCredentialTags(env)];
     const children = { parent: this, provider: args.tailscaleProvider, dependsOn: [args.tagPolicy] };
-    const deliveredTo = { secret: `${env.namespace}/${args.secret.name}`, key: args.secret.key };
+    const deliveredTo = { secretName: `${env.namespace}/${args.secret.name}`, key: args.secret.key };
     // Every input change mints a new credential, created before the old one is deleted; its
     // value is a secret output (encrypted in the state, "[secret]" in every preview).
     const replacement = { replaceOnChanges: ['*'], deleteBeforeReplace: false, additionalSecretOutputs: ['key'] };

@@ -56,6 +56,9 @@ export function isReference(value: string): boolean {
   return value.trim() !== '' && value.replace(REFERENCE, '').trim() === '';
 }
 
+/** What redacted output prints instead of a secret (ours, Pulumi's, common masks), and YAML's booleans and null: not secrets. */
+const PLACEHOLDERS: ReadonlySet<string> = new Set([REDACTED, '[secret]', '***', '[sensitive]', 'true', 'false', 'null', '~']);
+
 /** A secret found in a string: where, and which rule found it (never the value). */
 export interface SecretFinding {
   readonly start: number;
@@ -215,7 +218,7 @@ export function secretValueKind(value: string): string | undefined {
  * credential keyword and the value is random-looking (`SECRET_KEY_BASE`). References never are.
  */
 export function isSecretAssignment(name: string, value: string): boolean {
-  if (value === '' || isReference(value)) return false;
+  if (value === '' || isReference(value) || PLACEHOLDERS.has(value)) return false;
   if (isSecretKeyName(name)) return true;
   const w = words(name);
   const last = w[w.length - 1];

@@ -111,7 +111,7 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
       expect(ref).toEqual({ name: synthesized.chart.vmCredential.secretName, key: VM_CREDENTIAL_KEY });
       expect(secret.secretPaths).toEqual(['stringData']);
       expect(deployment.dependencies).toContain(secret.urn);
-      expect(stack.outputs.vmCredential.deliveredTo).toEqual({ secret: `${env.namespace}/${ref.name}`, key: ref.key });
+      expect(stack.outputs.vmCredential.deliveredTo).toEqual({ secretName: `${env.namespace}/${ref.name}`, key: ref.key });
       // Nothing else writes it: no ExternalSecret syncs the credential from a vault any more.
       expect(synthesized.objects.filter((o) => o.kind === 'ExternalSecret' && (o as any).spec.target?.name === ref.name)).toEqual([]);
     });

@@ -99,7 +99,7 @@ describe('minted VM credential: OAuth client', () => {
     expect(resources.filter((r) => r.type === RESOURCE_TYPES.tailnetKey)).toEqual([]);
     expect(outputs.status).toEqual({
       kind: 'oauth-client', tags: ['tag:tuist-macmini-staging'], expiresAt: 'never', nextRenewal: 'never',
-      urn: one(RESOURCE_TYPES.oauthClient).urn, deliveredTo: { secret: `tuist-staging/${OBJECT_NAMES.vmCredentialSecret}`, key: VM_CREDENTIAL_KEY },
+      urn: one(RESOURCE_TYPES.oauthClient).urn, deliveredTo: { secretName: `tuist-staging/${OBJECT_NAMES.vmCredentialSecret}`, key: VM_CREDENTIAL_KEY },
     });
     // Revoked (not retained) when replaced or removed: it would never expire on its own.
     expect(one(RESOURCE_TYPES.oauthClient)).toMatchObject({ retainOnDelete: false, deleteBeforeReplace: false, replaceOnChanges: ['*'] });

@@ -32,6 +32,12 @@ describe('preview-offline command', () => {
     expect(text).toMatch(/Guard rails: passed \(\d+ resources checked\)\.$/);
   });
 
+  test.each(['staging', 'canary', 'production'])('%s: redaction leaves the committed configuration\'s preview readable (no false positives)', async (env) => {
+    const { out, ctx } = context();
+    expect(await main(['--env', env, '--now', '2026-03-10T12:00:00Z'], ctx)).toBe(0);
+    expect(out.join('\n')).not.toContain('[REDACTED]');
+  });
+
   test('fails when a guard rail is violated, naming the rule and the resource', async () => {
     jest.mocked(checkGuardRails).mockReturnValueOnce([{
       rule: 'policy-never-resets', resource: 'tailscale:index/acl:Acl::tailnet-policy-acl', message: 'resetAclOnDestroy is true. Fix: never set it.',

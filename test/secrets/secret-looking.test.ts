@@ -52,6 +52,13 @@ describe('redactString', () => {
     expect(redactString('key: -----BEGIN RSA PRIVATE KEY-----\nMIIE')).toBe(`key: ${REDACTED}`);
   });
 
+  test('leaves placeholders, booleans and reference-named fields of free text alone', () => {
+    for (const line of ['automountServiceAccountToken: false', 'oauthClientSecret: "[secret]"', 'password: [REDACTED]', 'secretName: tuist-processor-database', 'key: auth-key', 'sha256: 29596b7fc8395be68db1dcf7b0432700b617e6b2003abf4222b2ca63c8806f2e']) {
+      expect(redactString(line)).toBe(line);
+    }
+    expect(redactString('client_secret: 8d7f3a2b1c9e4f6a0b5c rest')).toBe(`client_secret: ${REDACTED} rest`);
+  });
+
   test('a value cannot switch detection off with a secretlint-disable comment', () => {
     expect(redactString('// secretlint-disable\nsk_live_4eC39HqLyjWDarjtT1zdp7dcXa9Bq2Rx')).not.toContain('sk_live_');
   });

@@ -387,7 +387,7 @@ describe('credentials workflow (scheduled renewal)', () => {
 
   test('decides to renew a key past its next renewal, with the URN to target', () => {
     const urn = 'urn:pulumi:staging::p::tuist:tailnet:MintedVmCredential$tailscale:index/tailnetKey:TailnetKey::vm-credential-auth-key';
-    const { result, outputs } = outputsOf({ kind: 'auth-key', tags: ['tag:x'], expiresAt: days(12), nextRenewal: days(-2), urn, deliveredTo: { secret: 'ns/s', key: 'auth-key' } });
+    const { result, outputs } = outputsOf({ kind: 'auth-key', tags: ['tag:x'], expiresAt: days(12), nextRenewal: days(-2), urn, deliveredTo: { secretName: 'ns/s', key: 'auth-key' } });
     expect(result.status).toBe(0);
     expect(outputs).toMatch(/^renew=true$/m);
     expect(outputs).toContain(`urn=${urn}\n`);
