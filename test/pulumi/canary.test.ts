@@ -1,7 +1,7 @@
 import { loadModel } from '../../src/config/load';
 import { planPolicyWrite } from '../../src/pulumi/policy-writer';
 import { canary, production } from '../fixtures';
-import { describeEnvironmentStack } from './environment-stack-contract';
+import { credentialResource, describeEnvironmentStack } from './environment-stack-contract';
 import { runStack } from './run-stack';
 
 describeEnvironmentStack(canary);
@@ -18,8 +18,8 @@ describe('stack "canary"', () => {
       'pulumi:providers:kubernetes kubernetes-canary',
       'pulumi:providers:tailscale tailscale-tuist',
       'tailscale:index/acl:Acl tailnet-policy-acl',
-      'tailscale:index/oauthClient:OauthClient vm-credential-oauth-client',
-    ]);
+      credentialResource(canary),
+    ].sort());
     expect(resources.filter((r) => r.protect)).toEqual([]);
   });
 

@@ -13,6 +13,11 @@ import { environmentPolicyFragment, parsePolicyHujson } from '../../src/tailnet'
 import { ENVIRONMENTS, TAILNETS, variant } from '../fixtures';
 import { TEST_CONFIG, runStack } from './run-stack';
 
+/** `type name` of the VM credential resource the environment's configured kind mints. */
+export function credentialResource(env: EnvironmentConfig): string {
+  return env.vmCredential.kind === 'auth-key' ? `${RESOURCE_TYPES.tailnetKey} vm-credential-auth-key` : `${RESOURCE_TYPES.oauthClient} vm-credential-oauth-client`;
+}
+
 export function describeEnvironmentStack(env: EnvironmentConfig): void {
   const synthesized = synthesizeEnvironment(env);
   let stack: Awaited<ReturnType<typeof runStack>>;

@@ -1,5 +1,5 @@
 import { production } from '../fixtures';
-import { describeEnvironmentStack } from './environment-stack-contract';
+import { credentialResource, describeEnvironmentStack } from './environment-stack-contract';
 import { runStack } from './run-stack';
 
 describeEnvironmentStack(production);
@@ -18,8 +18,8 @@ describe('stack "production"', () => {
       'pulumi:providers:kubernetes kubernetes-production',
       'pulumi:providers:tailscale tailscale-tuist',
       'tailscale:index/acl:Acl tailnet-policy-acl',
-      'tailscale:index/oauthClient:OauthClient vm-credential-oauth-client',
-    ]);
+      credentialResource(production),
+    ].sort());
   });
 
   test('protects its stateful objects (pooler, ExternalSecrets) and nothing else', async () => {

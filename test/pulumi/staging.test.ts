@@ -1,7 +1,7 @@
 import { RESOURCE_TYPES } from '../../src/pulumi/guard-rails';
 import { DAY_MS, rotationWindow } from '../../src/pulumi/credential-rotation';
 import { staging, variant } from '../fixtures';
-import { describeEnvironmentStack } from './environment-stack-contract';
+import { credentialResource, describeEnvironmentStack } from './environment-stack-contract';
 import { NOW, runStack } from './run-stack';
 
 describeEnvironmentStack(staging);
@@ -18,8 +18,8 @@ describe('stack "staging"', () => {
       'pulumi:providers:kubernetes kubernetes-staging',
       'pulumi:providers:tailscale tailscale-tuist-staging',
       'tailscale:index/acl:Acl tailnet-policy-acl',
-      'tailscale:index/oauthClient:OauthClient vm-credential-oauth-client',
-    ]);
+      credentialResource(staging),
+    ].sort());
     expect(resources.filter((r) => r.protect)).toEqual([]);
   });
 });
