@@ -25,9 +25,9 @@ function replaces(before: RecordedResource, after: RecordedResource): boolean {
 }
 
 /**
- * The steps of `pulumi up` from `deployed` to `next`. `changedOutputs` says which resources
- * produce new outputs although their inputs are equal under mocks (the mocks' stand-in values
- * do not change when a credential is replaced; Tailscale's do).
+ * The steps of `pulumi up` from `deployed` to `next`. A resource depending on one that is
+ * created or replaced is updated even when its inputs look equal under mocks: the mocks'
+ * stand-in values do not change when a credential is replaced, Tailscale's do.
  */
 export function engineSteps(deployed: readonly RecordedResource[], next: readonly RecordedResource[]): Step[] {
   const before = new Map(deployed.filter((r) => r.custom).map((r) => [r.urn, r]));
