@@ -7,8 +7,10 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
     // @marcbachmann/cel-js ships ES modules only; Node (>= 20.19) requires them as they are, jest's runtime needs CommonJS.
     '/node_modules/@marcbachmann/cel-js/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } }],
+    // The secretlint rule set ships as ES modules only; Jest (before Node 24.9) loads CommonJS.
+    '/node_modules/@secretlint/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/|@secretlint/)'],
   snapshotFormat: { printBasicPrototype: false },
   testTimeout: 30000,
   // Jest's default (cores − 1) is one worker on the 2-core CI machine; two cut the suite from

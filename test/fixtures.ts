@@ -10,7 +10,9 @@ export { ENVIRONMENTS, TAILNETS };
 
 /** A copy of `base` changed by `mutate`: one broken (or varied) thing per test. */
 export function variant(base: EnvironmentConfig, mutate: (draft: DeepMutable<EnvironmentConfig>) => void): EnvironmentConfig {
-  const draft = structuredClone(base) as DeepMutable<EnvironmentConfig>;
+  // JSON, not structuredClone: under jest, structuredClone returns arrays of another realm, which
+  // fail `instanceof Array` (Pulumi's serializer then turns an `envFrom` list into an object).
+  const draft = JSON.parse(JSON.stringify(base)) as DeepMutable<EnvironmentConfig>;
   mutate(draft);
   return draft as EnvironmentConfig;
 }

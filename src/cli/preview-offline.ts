@@ -11,6 +11,7 @@ import { environmentStack } from '../pulumi/environment-stack';
 import { checkGuardRails, formatViolation } from '../pulumi/guard-rails';
 import { type RecordedResource, offlineStackConfig, runOffline } from '../pulumi/offline-run';
 import { policyFromCode } from '../pulumi/tailnet-policy';
+import { redactString } from '../secrets/secret-looking';
 import { renderYaml } from '../synth/render';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
@@ -67,7 +68,8 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     return violations.length === 0 ? 0 : 1;
   }
 
-  context.stdout([
+  // Pulumi's secrets print as [secret]; anything else secret-looking is redacted too.
+  context.stdout(redactString([
     `Offline preview of stack "${environment.name}" at ${now.toISOString()}: the stack program under mocks, without credentials or network.`,
     `Live tailnet policy assumed: ${livePolicyFile ?? 'what this commit writes for tailnet "' + environment.tailnet.tailnet + '"'}. Values only Tailscale computes are stand-ins; secrets print as [secret].`,
     '',
@@ -77,7 +79,7 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     violations.length === 0
       ? `Guard rails: passed (${run.resources.length} resources checked).`
       : `Guard rails: ${violations.length} violation(s):\n${violations.map((v) => `  - ${formatViolation(v)}`).join('\n')}`,
-  ].join('\n'));
+  ].join('\n')));
   return violations.length === 0 ? 0 : 1;
 }
 

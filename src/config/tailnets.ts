@@ -10,9 +10,8 @@ export interface TailnetConfig {
   /** Operators who may SSH into the VMs as `admin` for diagnostics. */
   readonly operations: { readonly group: string; readonly members: readonly string[] };
   /**
-   * Tag of the OAuth client Pulumi deploys with. It mints the VM credentials of environments
-   * whose `vmCredential.delivery` is `pulumi`, so it owns their VM tags: Tailscale only mints
-   * keys for tags the client's own tags own.
+   * Tag of the OAuth client Pulumi deploys with. It mints every environment's VM credential,
+   * so it owns their VM tags: Tailscale only mints keys for tags the client's own tags own.
    */
   readonly deployerTag: string;
 }

@@ -113,27 +113,25 @@ export interface ProcessorSecretsConfig {
 }
 
 /**
- * The credential a Tart VM joins the tailnet with. Either synced from the vault by an
- * ExternalSecret (as the reference deployment did), or minted and delivered by the
- * environment's Pulumi stack.
+ * The credential a Tart VM joins the tailnet with. The environment's Pulumi stack mints it,
+ * tagged with the environment's VM tag only, and delivers it as the Secret the xcresult
+ * Deployment reads (docs/vm-credentials.md).
+ * - `oauth-client` (the default): an OAuth client with scope `auth_keys`, whose secret never
+ *   expires; each VM mints its own ephemeral, pre-authorized key from it at boot.
+ * - `auth-key`: a reusable pre-auth key, renewed by the scheduled workflow once it enters its
+ *   renewal window (`rotateBeforeExpiryDays` before expiry at the latest).
+ * Switching kinds is this one change: the old credential stays valid until the Deployment has
+ * rolled onto the new one.
  */
 export type VmCredentialConfig =
+  | { readonly kind: 'oauth-client' }
   | {
-    readonly delivery: 'external-secret';
-    readonly kind: 'auth-key' | 'oauth-client';
-    readonly store: SecretStoreRef;
-    readonly remoteRef: RemoteRef;
-    readonly refreshInterval: string;
-  }
-  | {
-    readonly delivery: 'pulumi';
     readonly kind: 'auth-key';
-    /** Lifetime of each minted key. */
+    /** Lifetime of each minted key (Tailscale allows at most 90 days). */
     readonly expiryDays: number;
-    /** Any `pulumi up` this close to expiry (or closer) mints a replacement. */
+    /** A key is renewed from this many days before its expiry on (earlier when minted late in a window). */
     readonly rotateBeforeExpiryDays: number;
-  }
-  | { readonly delivery: 'pulumi'; readonly kind: 'oauth-client' };
+  };
 
 /** What `TUIST_MODE` may be; the server refuses anything else at boot (tuist/tuist `config/runtime.exs`). */
 export type TuistMode = 'web' | 'processor' | 'xcresult_processor';

@@ -117,10 +117,7 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   checkName(c, 'processorSecrets.store.name', env.processorSecrets.store.name);
   checkRemoteRef(c, 'processorSecrets.databasePassword', env.processorSecrets.databasePassword);
   const credential = env.vmCredential;
-  if (credential.delivery === 'external-secret') {
-    checkName(c, 'vmCredential.store.name', credential.store.name);
-    checkRemoteRef(c, 'vmCredential.remoteRef', credential.remoteRef);
-  } else if (credential.kind === 'auth-key') {
+  if (credential.kind === 'auth-key') {
     if (!Number.isInteger(credential.expiryDays) || credential.expiryDays < 1 || credential.expiryDays > MAX_AUTH_KEY_EXPIRY_DAYS) {
       c.add('vmCredential.expiryDays', `${show(credential.expiryDays)} must be a whole number of days from 1 to ${MAX_AUTH_KEY_EXPIRY_DAYS}.`);
     }

@@ -1,45 +1,51 @@
 import { Construct } from 'constructs';
-import * as eso from '../../imports/eso-externalsecret-external-secrets.io';
-import { COMPONENTS, VM_CREDENTIAL_KEY, componentLabels, objectNames } from '../config/names';
+import { VM_CREDENTIAL_KEY, objectNames, vmCredentialTags } from '../config/names';
 import type { EnvironmentConfig, VmCredentialConfig } from '../config/types';
-import { secretStoreRef } from './secret-store';
 
 export interface VmCredentialProps {
   readonly environment: EnvironmentConfig;
 }
 
+/** OAuth scope that lets a VM mint its own key from the client secret (`tailscale up --auth-key=tskey-client-…`). */
+export const VM_OAUTH_SCOPES: readonly string[] = ['auth_keys'];
+
+/**
+ * Pod-template annotation of the xcresult Deployment naming the credential's generation. When
+ * a configuration change replaces the credential (another kind, other tags or scopes), the
+ * annotation changes with it, so the Deployment rolls onto the new Secret value, and Pulumi,
+ * which deletes replaced and removed resources only after every update (the awaited rollout
+ * included), revokes the old credential only then (docs/vm-credentials.md).
+ */
+export const VM_CREDENTIAL_ANNOTATION = 'tuist.dev/vm-credential-generation';
+
+/**
+ * What identifies the credential, without its value or the clock: changes exactly when the
+ * stack must mint a credential the running VMs do not hold. An auth key's renewals are not in
+ * it: a renewed key's predecessor stays valid until its own expiry (it is retained, not revoked).
+ */
+export function vmCredentialGeneration(env: EnvironmentConfig): string {
+  const credential: VmCredentialConfig = env.vmCredential;
+  const tags = `tags=${vmCredentialTags(env).join(',')}`;
+  return credential.kind === 'oauth-client' ? `oauth-client ${tags} scopes=${VM_OAUTH_SCOPES.join(',')}` : `auth-key ${tags}`;
+}
+
 /**
  * The macOS-fleet Secret holding the credential a Tart VM joins the tailnet with
- * (`TAILSCALE_AUTH_KEY`). The Secret is referenced by name either way; who writes it depends
- * on the environment: an ExternalSecret synced from the vault (rendered here), or the
- * environment's Pulumi stack (nothing rendered here: the value never passes through cdk8s).
+ * (`TAILSCALE_AUTH_KEY`). The environment's Pulumi stack mints the credential and writes the
+ * Secret (src/pulumi/minted-vm-credential.ts); nothing is rendered here, so the value never
+ * passes through cdk8s or dist/. The Deployment references the Secret by this name and key.
  */
 export class VmCredential extends Construct {
   readonly secretName: string;
   readonly key = VM_CREDENTIAL_KEY;
   readonly kind: VmCredentialConfig['kind'];
-  readonly delivery: VmCredentialConfig['delivery'];
-  /** The ExternalSecret that syncs it, when the vault delivers it. */
-  readonly resource: eso.ExternalSecret | undefined;
+  /** For the pod template of every workload reading the Secret: rolls it when the credential is replaced. */
+  readonly podAnnotations: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: VmCredentialProps) {
     super(scope, id);
-    const env = props.environment;
-    const credential = env.vmCredential;
-    this.secretName = objectNames(env).vmCredentialSecret;
-    this.kind = credential.kind;
-    this.delivery = credential.delivery;
-
-    if (credential.delivery === 'external-secret') {
-      this.resource = new eso.ExternalSecret(this, 'Resource', {
-        metadata: { name: this.secretName, labels: componentLabels(env, COMPONENTS.vmCredential) },
-        spec: {
-          refreshInterval: credential.refreshInterval,
-          secretStoreRef: secretStoreRef(credential.store),
-          target: { name: this.secretName, creationPolicy: eso.ExternalSecretSpecTargetCreationPolicy.OWNER },
-          data: [{ secretKey: this.key, remoteRef: { key: credential.remoteRef.key, property: credential.remoteRef.property } }],
-        },
-      });
-    }
+    this.secretName = objectNames(props.environment).vmCredentialSecret;
+    this.kind = props.environment.vmCredential.kind;
+    this.podAnnotations = { [VM_CREDENTIAL_ANNOTATION]: vmCredentialGeneration(props.environment) };
   }
 }

@@ -84,8 +84,9 @@ export class XcresultProcessor extends Construct {
           : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
           // No scrape annotations: the Pod IP is the guest's vmnet address, unreachable from the
-          // cluster. Prometheus scrapes the host's tart-kubelet forwarder (docs/metrics.md).
-          metadata: { labels },
+          // cluster. Prometheus scrapes the host's tart-kubelet forwarder (docs/metrics.md). The
+          // credential's generation rolls the VMs onto a replaced credential (docs/vm-credentials.md).
+          metadata: { labels, annotations: { ...(config.tailnetJoin ? props.credential.podAnnotations : {}) } },
           spec: {
             terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
             nodeSelector: {

@@ -11,6 +11,9 @@
 
 export const DAY_MS = 86_400_000;
 
+/** What the stack outputs say for an expiry or a renewal that never comes (an OAuth client). */
+export const NEVER = 'never';
+
 /** The lifetimes that decide rotation: the `vmCredential` of a Pulumi-minted auth key. */
 export interface RotationPolicy {
   readonly expiryDays: number;
@@ -38,4 +41,48 @@ export function rotationWindow(policy: RotationPolicy, now: Date): RotationWindo
   const periodMs = periodDays * DAY_MS;
   const index = Math.floor(now.getTime() / periodMs);
   return { index, startsAt: new Date(index * periodMs), endsAt: new Date((index + 1) * periodMs) };
+}
+
+/** The stack output facts a renewal is decided on (`pulumi stack output vmCredential --json`). */
+export interface RenewalFacts {
+  readonly kind: string;
+  /** RFC 3339, or {@link NEVER}. */
+  readonly expiresAt: string;
+  /** RFC 3339, or {@link NEVER}. */
+  readonly nextRenewal: string;
+}
+
+export type RenewalDecision =
+  | { readonly renew: false; readonly message: string }
+  | { readonly renew: true; readonly message: string; readonly expiresAt: Date; readonly daysLeft: number };
+
+/**
+ * What the daily scheduled run does with an environment's VM credential: renew a key from its
+ * next renewal on (a targeted `pulumi up` of the credential, which mints the key of the window
+ * `now` falls in), nothing otherwise. The same function decides in the workflow
+ * (`npm run credential-renewal`) and in the year-long simulation test.
+ */
+export function renewalDecision(facts: RenewalFacts, now: Date): RenewalDecision {
+  if (facts.expiresAt === NEVER || facts.nextRenewal === NEVER) {
+    return { renew: false, message: `the VM ${facts.kind} never expires; nothing to renew.` };
+  }
+  const expiresAt = new Date(facts.expiresAt);
+  const nextRenewal = new Date(facts.nextRenewal);
+  for (const [field, date, raw] of [['expiresAt', expiresAt, facts.expiresAt], ['nextRenewal', nextRenewal, facts.nextRenewal]] as const) {
+    if (Number.isNaN(date.getTime())) {
+      throw Object.assign(new Error(`The stack output vmCredential.${field} is ${JSON.stringify(raw)}, neither an RFC 3339 time nor "${NEVER}". Fix: run \`pulumi up\` of the stack once with this commit's program, which exports it.`), { userFacing: true });
+    }
+  }
+  const daysLeft = Math.floor((expiresAt.getTime() - now.getTime()) / DAY_MS * 10) / 10;
+  if (now.getTime() < nextRenewal.getTime()) {
+    return { renew: false, message: `the VM ${facts.kind} expires at ${facts.expiresAt} (${daysLeft} days left); renewed from ${facts.nextRenewal} on.` };
+  }
+  const state = daysLeft <= 0 ? `EXPIRED at ${facts.expiresAt}` : `expires at ${facts.expiresAt} (${daysLeft} days left)`;
+  return { renew: true, expiresAt, daysLeft, message: `the VM ${facts.kind} ${state}, due for renewal since ${facts.nextRenewal}.` };
+}
+
+/** The alert of a failed renewal: what, how long is left, and what to do. */
+export function renewalFailure(environment: string, decision: Extract<RenewalDecision, { renew: true }>): string {
+  return `${environment}: renewing the VM credential failed; ${decision.message} New VMs cannot join once it expires. ` +
+    `The next scheduled run retries. Fix: read this job's log, then run the workflow "credentials" by hand, or \`pulumi up --stack ${environment}\`.`;
 }

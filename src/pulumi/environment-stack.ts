@@ -25,8 +25,8 @@ export interface EnvironmentStackInputs {
 export interface EnvironmentStackOutputs {
   readonly environment: string;
   readonly tailnetPolicy: pulumi.Output<PolicyStatus>;
-  /** Minted credentials: kind, tags, expiry (for the scheduled expiry check); vault-synced ones: where from. */
-  readonly vmCredential: pulumi.Output<CredentialStatus> | { readonly delivery: 'external-secret' };
+  /** The VM credential's facts (kind, tags, expiry, next renewal, where delivered), never its value. */
+  readonly vmCredential: pulumi.Output<CredentialStatus>;
   /** `Kind/namespace/name` of every object applied. */
   readonly appliedObjects: readonly string[];
 }
@@ -48,30 +48,27 @@ export async function environmentStack(inputs: EnvironmentStackInputs): Promise<
     provider: providers.tailscale,
   });
 
-  const credentialConfig = env.vmCredential;
-  const credential = credentialConfig.delivery === 'pulumi'
-    ? new MintedVmCredential('vm-credential', {
-      environment: env,
-      credential: credentialConfig,
-      secret: { name: manifests.chart.vmCredential.secretName, key: manifests.chart.vmCredential.key },
-      now,
-      tagPolicy: policy.acl,
-      tailscaleProvider: providers.tailscale,
-      kubernetesProvider: providers.kubernetes,
-    })
-    : undefined;
+  const credential = new MintedVmCredential('vm-credential', {
+    environment: env,
+    credential: env.vmCredential,
+    secret: { name: manifests.chart.vmCredential.secretName, key: manifests.chart.vmCredential.key },
+    now,
+    tagPolicy: policy.acl,
+    tailscaleProvider: providers.tailscale,
+    kubernetesProvider: providers.kubernetes,
+  });
 
   const applied = new AppliedManifests('manifests', {
     environment: env,
     objects: manifests.objects,
-    secrets: credential === undefined ? [] : [credential.secret],
+    secrets: [credential.secret],
     provider: providers.kubernetes,
   });
 
   return {
     environment: env.name,
     tailnetPolicy: policy.status,
-    vmCredential: credential?.status ?? { delivery: 'external-secret' },
+    vmCredential: credential.status,
     appliedObjects: [...applied.resources.keys()],
   };
 }

@@ -6,6 +6,7 @@
 import type { Model } from '../config/load';
 import { environmentIdentifiers, vmCredentialTags } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
+import { VM_OAUTH_SCOPES } from '../k8s/vm-credential';
 
 export const RESOURCE_TYPES = {
   acl: 'tailscale:index/acl:Acl',
@@ -20,7 +21,7 @@ export interface ResourceRecord {
   readonly inputs: Readonly<Record<string, unknown>>;
 }
 
-export type GuardRule = 'policy-never-resets' | 'credential-own-vm-tag-only' | 'auth-key-flags' | 'no-foreign-identity' | 'own-namespace-only';
+export type GuardRule = 'policy-never-resets' | 'credential-own-vm-tag-only' | 'auth-key-flags' | 'oauth-client-scopes' | 'one-vm-credential' | 'no-foreign-identity' | 'own-namespace-only';
 
 export interface GuardViolation {
   readonly rule: GuardRule;
@@ -32,13 +33,37 @@ export interface GuardViolation {
 /** Every violation among the resources an environment's stack registers. */
 export function checkGuardRails(env: EnvironmentConfig, model: Model, resources: readonly ResourceRecord[]): GuardViolation[] {
   const foreign = foreignIdentities(env, model);
-  return resources.flatMap((resource) => [
+  return [...oneVmCredential(env, resources), ...resources.flatMap((resource) => [
     ...policyNeverResets(resource),
     ...credentialOwnVmTagOnly(env, resource),
     ...authKeyFlags(resource),
+    ...oauthClientScopes(resource),
     ...noForeignIdentity(resource, foreign),
     ...ownNamespaceOnly(env, resource),
-  ]);
+  ])];
+}
+
+const isVmCredential = (r: ResourceRecord): boolean => r.type === RESOURCE_TYPES.tailnetKey || r.type === RESOURCE_TYPES.oauthClient;
+
+/** Each stack owns exactly one VM credential (docs/vm-credentials.md): none leaves the VMs unable to join, two are one too many to revoke. */
+function oneVmCredential(env: EnvironmentConfig, resources: readonly ResourceRecord[]): GuardViolation[] {
+  const credentials = resources.filter(isVmCredential);
+  if (credentials.length === 1) return [];
+  return [{
+    rule: 'one-vm-credential', resource: credentials.map(id).join(', ') || '(none)',
+    message: `environment "${env.name}" registers ${credentials.length} VM credentials; its stack owns exactly one, of vmCredential.kind. Fix: mint it only through MintedVmCredential (src/pulumi/minted-vm-credential.ts).`,
+  }];
+}
+
+/** The VMs' OAuth client may mint keys and nothing else. */
+function oauthClientScopes(r: ResourceRecord): GuardViolation[] {
+  if (r.type !== RESOURCE_TYPES.oauthClient) return [];
+  const scopes = Array.isArray(r.inputs.scopes) ? [...r.inputs.scopes].sort() : r.inputs.scopes;
+  if (JSON.stringify(scopes) === JSON.stringify([...VM_OAUTH_SCOPES].sort())) return [];
+  return [{
+    rule: 'oauth-client-scopes', resource: id(r),
+    message: `scopes are ${JSON.stringify(r.inputs.scopes)}; the VMs' OAuth client gets exactly ${JSON.stringify(VM_OAUTH_SCOPES)}, to mint their own keys. Fix: take them from VM_OAUTH_SCOPES.`,
+  }];
 }
 
 export function formatViolation(v: GuardViolation): string {

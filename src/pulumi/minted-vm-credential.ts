@@ -3,23 +3,20 @@ import * as pulumi from '@pulumi/pulumi';
 import * as tailscale from '@pulumi/tailscale';
 import { COMPONENTS, componentLabels, vmCredentialTags } from '../config/names';
 import type { EnvironmentConfig, VmCredentialConfig } from '../config/types';
-import { DAY_MS, rotationWindow } from './credential-rotation';
+import { VM_OAUTH_SCOPES } from '../k8s/vm-credential';
+import { DAY_MS, NEVER, rotationWindow } from './credential-rotation';
 
-/** A credential this stack mints itself (the vault-synced one is an ExternalSecret in the manifests). */
-export type MintedCredentialConfig = Extract<VmCredentialConfig, { delivery: 'pulumi' }>;
+export { VM_OAUTH_SCOPES };
 
 /** Longest description the Tailscale API accepts on a key or an OAuth client. */
 export const CREDENTIAL_DESCRIPTION_MAX = 50;
 
-/** OAuth scope that lets a VM mint its own key from the client secret (`tailscale up --auth-key=tskey-client-…`). */
-export const VM_OAUTH_SCOPES: readonly string[] = ['auth_keys'];
-
 export interface MintedVmCredentialArgs {
   readonly environment: EnvironmentConfig;
-  readonly credential: MintedCredentialConfig;
+  readonly credential: VmCredentialConfig;
   /** The Secret the xcresult-processor Deployment reads: name and key from the synthesized chart. */
   readonly secret: { readonly name: string; readonly key: string };
-  /** The clock, which picks the key's rotation window. */
+  /** The clock, which picks the key's renewal window. */
   readonly now: Date;
   /** The policy that owns the VM tag (tagOwners): Tailscale refuses to mint for a tag nobody owns. */
   readonly tagPolicy: pulumi.Resource;
@@ -27,20 +24,34 @@ export interface MintedVmCredentialArgs {
   readonly kubernetesProvider: k8s.Provider;
 }
 
-/** What the stack exports about the credential, so a scheduled check can fail on an approaching expiry. */
+/**
+ * What the stack exports about its VM credential (never its value): what the scheduled
+ * renewal reads (src/pulumi/credential-rotation.ts, .github/workflows/credentials.yml).
+ */
 export interface CredentialStatus {
-  readonly kind: MintedCredentialConfig['kind'];
+  readonly kind: VmCredentialConfig['kind'];
   readonly tags: readonly string[];
-  /** RFC 3339; null for an OAuth client, which never expires. */
-  readonly expiresAt: string | null;
-  /** From this moment on, any `pulumi up` mints a replacement; null when nothing rotates. */
-  readonly rotatesFrom: string | null;
+  /** RFC 3339, or "never" (an OAuth client's secret does not expire). */
+  readonly expiresAt: string;
+  /** From this moment on the scheduled workflow (or any `pulumi up`) renews the key; "never" when nothing renews. */
+  readonly nextRenewal: string;
+  /** URN of the credential resource: the scheduled renewal runs `pulumi up --target <it> --target-dependents`. */
+  readonly urn: string;
+  /** The Secret the credential is delivered to, `<namespace>/<name>`, and its key. */
+  readonly deliveredTo: { readonly secretName: string; readonly key: string };
 }
 
 /**
  * The credential a Tart VM joins the tailnet with, minted by Tailscale and delivered as the
  * Secret the xcresult-processor Deployment references. The value only ever travels as a
- * Pulumi secret: never through cdk8s, dist/, logs or plaintext state.
+ * Pulumi secret: never through cdk8s, dist/, logs, outputs or plaintext state.
+ *
+ * Replacement never leaves the VMs without a valid credential (docs/vm-credentials.md):
+ * the Secret is one resource whatever the kind (updated in place, never deleted and re-created),
+ * a replacement is created before its predecessor is deleted (`deleteBeforeReplace: false`), and
+ * Pulumi deletes replaced or removed resources only after every create and update of the run,
+ * including the Deployment's awaited rollout (pulumi/pulumi#9979). Replaced keys are retained and
+ * expire on their own; an OAuth client never expires, so it is revoked, after that rollout.
  */
 export class MintedVmCredential extends pulumi.ComponentResource {
   static readonly TYPE = 'tuist:tailnet:MintedVmCredential';
@@ -54,6 +65,10 @@ export class MintedVmCredential extends pulumi.ComponentResource {
     const env = args.environment;
     const tags = [...vmCredentialTags(env)];
     const children = { parent: this, provider: args.tailscaleProvider, dependsOn: [args.tagPolicy] };
+    const deliveredTo = { secretName: `${env.namespace}/${args.secret.name}`, key: args.secret.key };
+    // Every input change mints a new credential, created before the old one is deleted; its
+    // value is a secret output (encrypted in the state, "[secret]" in every preview).
+    const replacement = { replaceOnChanges: ['*'], deleteBeforeReplace: false, additionalSecretOutputs: ['key'] };
 
     let value: pulumi.Output<string>;
     if (args.credential.kind === 'auth-key') {
@@ -71,31 +86,33 @@ export class MintedVmCredential extends pulumi.ComponentResource {
         recreateIfInvalid: 'always',
       }, {
         ...children,
-        // A new window (description) must mint a new key, whatever the provider's schema
-        // says; the replacement is created before the old key is deleted.
-        replaceOnChanges: ['*'],
+        ...replacement,
+        // A renewed (or switched-away-from) key stays valid until its own expiry, at least
+        // rotateBeforeExpiryDays away: a VM whose Pod read the old value can still join.
+        retainOnDelete: true,
       });
       this.credential = key;
       value = key.key;
-      this.status = key.expiresAt.apply((expiresAt) => ({
-        kind: 'auth-key' as const, tags, expiresAt, rotatesFrom: window.endsAt.toISOString(),
+      this.status = pulumi.all([key.expiresAt, key.urn]).apply(([expiresAt, urn]) => ({
+        kind: 'auth-key' as const, tags, expiresAt, nextRenewal: window.endsAt.toISOString(), urn, deliveredTo,
       }));
     } else {
       const client = new tailscale.OauthClient(`${name}-oauth-client`, {
         description: credentialDescription(env, 'vm-joins'),
         scopes: [...VM_OAUTH_SCOPES],
         tags,
-      }, children);
+      }, { ...children, ...replacement });
       this.credential = client;
       value = client.key;
-      this.status = pulumi.output({ kind: 'oauth-client' as const, tags, expiresAt: null, rotatesFrom: null });
+      this.status = client.urn.apply((urn) => ({ kind: 'oauth-client' as const, tags, expiresAt: NEVER, nextRenewal: NEVER, urn, deliveredTo }));
     }
 
+    // One resource name whatever the kind, so switching kinds updates the Secret in place.
     this.secret = new k8s.core.v1.Secret(`${name}-secret`, {
       metadata: { name: args.secret.name, namespace: env.namespace, labels: componentLabels(env, COMPONENTS.vmCredential) },
       type: 'Opaque',
       stringData: { [args.secret.key]: pulumi.secret(value) },
-    }, { parent: this, provider: args.kubernetesProvider });
+    }, { parent: this, provider: args.kubernetesProvider, deleteBeforeReplace: false });
 
     this.registerOutputs({ status: this.status });
   }

@@ -46,6 +46,10 @@ export interface RecordedResource extends ResourceRecord {
   readonly replaceOnChanges: readonly string[];
   /** Deleting it from the stack leaves it in place (Pulumi never calls the provider's delete). */
   readonly retainOnDelete: boolean;
+  /** A replacement deletes the old resource first (true) or creates the new one first (false, Pulumi's default). */
+  readonly deleteBeforeReplace: boolean;
+  /** Outputs the engine stores and prints as secrets, whatever the provider says. */
+  readonly additionalSecretOutputs: readonly string[];
   /** Paths of inputs that are Pulumi secrets, e.g. `stringData.auth-key`. */
   readonly secretPaths: readonly string[];
   /** The inputs with every secret replaced by {@link REDACTED}: what may be printed. */
@@ -137,6 +141,8 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean | undefined;
+  getAdditionalsecretoutputsList(): string[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
@@ -159,6 +165,8 @@ function recordOf(req: RegisterRequest, urn: string): RecordedResource {
     customTimeouts: { create: timeouts?.getCreate() ?? '', update: timeouts?.getUpdate() ?? '', delete: timeouts?.getDelete() ?? '' },
     replaceOnChanges: req.getReplaceonchangesList(),
     retainOnDelete: req.getRetainondelete() ?? false,
+    deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
+    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     inputs,
     secretPaths,
     redactedInputs,

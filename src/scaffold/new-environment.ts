@@ -226,7 +226,8 @@ export function stillToDecide(plan: NewEnvironmentPlan): string[] {
   const { environment: env, source } = plan;
   const owned = [...environmentIdentifiers(env)];
   const tags = owned.filter(([, kind]) => kind === 'tag').map(([t]) => t);
-  const vault = [env.processorSecrets.databasePassword, ...(env.vmCredential.delivery === 'external-secret' ? [env.vmCredential.remoteRef] : [])];
+  // The VM credential is minted by the stack (src/pulumi/minted-vm-credential.ts): no vault item for it.
+  const vault = [env.processorSecrets.databasePassword];
   const stack = `Pulumi.${env.name}.yaml`;
   const kubeContext = /kubeContext:\s*(\S+)/.exec(plan.created.get(stack) ?? '')?.[1];
   return [

@@ -16,7 +16,7 @@ export function formatSummary(result: Build): string {
       exposure.enabled ? `${exposure.hostname} (${exposure.tags.join(',')})` : 'not exposed',
       `${env.pooler.instances}× ${env.pooler.poolMode}`,
       imageReference(env.xcresultProcessor.image).replace(/^.*\//, ''),
-      env.vmCredential.delivery === 'pulumi' ? `pulumi ${env.vmCredential.kind}` : `vault ${env.vmCredential.kind}`,
+      `pulumi ${env.vmCredential.kind}`,
     ];
   });
   const environments = formatTable(['environment', 'namespace', 'objects', 'pooler on tailnet', 'pooler', 'xcresult image', 'vm credential'], rows);

@@ -22,8 +22,8 @@ export function basePolicyFragment(tailnet: TailnetConfig, environments: readonl
   const fragment: PolicyFragment = { owner: BASE_OWNER, tags: [], ...emptyDocument() };
   fragment.groups[tailnet.admins.group] = [...tailnet.admins.members];
   fragment.groups[tailnet.operations.group] = [...tailnet.operations.members];
-  // The deployer's tag exists only while some environment here has Pulumi mint its VM credential.
-  if (environments.some((env) => env.tailnet.tailnet === tailnet.name && env.vmCredential.delivery === 'pulumi')) {
+  // The deployer's tag exists while some environment here has its stack mint its VM credential (every one does).
+  if (environments.some((env) => env.tailnet.tailnet === tailnet.name)) {
     fragment.tags.push(tailnet.deployerTag);
     fragment.tagOwners[tailnet.deployerTag] = [tailnet.admins.group];
   }
@@ -31,8 +31,8 @@ export function basePolicyFragment(tailnet: TailnetConfig, environments: readonl
 }
 
 /** Who owns an environment's VM tag: the admins, and whoever mints the VMs' credential. */
-export function vmTagOwners(env: EnvironmentConfig, tailnet: TailnetConfig): string[] {
-  return env.vmCredential.delivery === 'pulumi' ? [tailnet.admins.group, tailnet.deployerTag] : [tailnet.admins.group];
+export function vmTagOwners(_env: EnvironmentConfig, tailnet: TailnetConfig): string[] {
+  return [tailnet.admins.group, tailnet.deployerTag];
 }
 
 /** Ports the VMs may reach on the cluster tag: the pooler (when exposed) and any declared extras. */

@@ -30,8 +30,8 @@ describe('path diagrams (dist/<env>/path.md)', () => {
     }
   });
 
-  test('mark what is assumed rather than proven', () => {
-    expect(committed.files.get('canary/path.md')).toContain('tagged tag:tuist-macmini-canary ~ assumed');
+  test('mark what is proven (every stack mints its own VM credential, so its tag is proven)', () => {
+    expect(committed.files.get('canary/path.md')).toContain('tagged tag:tuist-macmini-canary ✓');
     expect(committed.files.get('staging/path.md')).toContain('tagged tag:tuist-macmini-staging ✓');
   });
 

@@ -5,6 +5,7 @@ import { vmCredentialTags } from '../../src/config/names';
 import {
   container, env, expectOnlyFailure, linux, pick, pooler, processorSecret, resultOf, runBroken, validInput, xcresult,
 } from './helpers';
+import { staging } from '../fixtures';
 
 // The real vmCredentialTags, except where a test makes it return a wrong tag: no configuration
 // can (it derives the tag), but the check's failure must still be proven.
@@ -14,12 +15,11 @@ jest.mock('../../src/config/names', () => {
 });
 
 describe('path proof', () => {
-  test('all three environments pass on the committed configuration (canary\'s vault credential and the Secrets\' endpoints are assumed, not proven)', () => {
+  test('all three environments pass on the committed configuration (the endpoints inside Secrets are assumed, not proven)', () => {
     const run = runChecks(validInput());
     expect(run.ok).toBe(true);
     const notPassed = run.results.filter((r) => r.status !== 'pass').map((r) => `${r.check} @ ${r.environment}: ${r.status}`);
     expect(notPassed).toEqual([
-      'path.vm-credential-tags @ canary: assumed',
       'path.vm-secret-endpoints @ staging: assumed', 'path.vm-secret-endpoints @ canary: assumed', 'path.vm-secret-endpoints @ production: assumed',
     ]);
     expect(new Set(run.results.map((r) => r.environment))).toEqual(new Set(['staging', 'canary', 'production']));
@@ -135,26 +135,25 @@ describe('path proof', () => {
     });
 
     test('fails when a VM joining with an OAuth client does not say which tags it asks for', () => {
-      const input = validInput();
-      const staging = input.environments[0]!;
-      const oauth = { ...staging, environment: { ...staging.environment, vmCredential: { delivery: 'pulumi' as const, kind: 'oauth-client' as const } } };
-      const objects = oauth.objects as any[];
-      container(xcresult(objects)).env = container(xcresult(objects)).env.filter((e: any) => e.name !== 'TAILSCALE_TAGS');
-      const run = runChecks({ ...input, environments: [oauth, ...input.environments.slice(1)] });
+      const run = runBroken('staging', (objects) => {
+        const c = container(xcresult(objects));
+        c.env = c.env.filter((e: { name: string }) => e.name !== 'TAILSCALE_TAGS');
+      });
       expect(expectOnlyFailure(run, 'path.vm-credential-tags', 'staging').message).toMatch(/no TAILSCALE_TAGS; a VM joining with an OAuth client must name the tags/);
     });
 
-    test('says a vault-delivered credential\'s tags are assumed, naming the vault item, and passes a minted one', () => {
+    test('passes every environment: its stack mints the credential with its VM tag', () => {
       const run = runChecks(validInput());
-      expect(resultOf(run, 'path.vm-credential-tags', 'canary')).toMatchObject({ status: 'assumed', message: expect.stringMatching(/vault item "TAILSCALE".*asserted by the vault item's owner/) });
-      expect(resultOf(run, 'path.vm-credential-tags', 'staging')).toMatchObject({ status: 'pass', message: expect.stringMatching(/mints the auth-key with tag tag:tuist-macmini-staging/) });
+      for (const e of run.results.filter((r) => r.check === 'path.vm-credential-tags')) {
+        expect(e).toMatchObject({ status: 'pass', message: expect.stringMatching(new RegExp(`mints the oauth-client with tag tag:tuist-macmini-${e.environment} `)) });
+      }
     });
 
     test('fails when the stack would mint the credential with another tag than the VM tag', () => {
       jest.mocked(vmCredentialTags).mockImplementation((e) => (e.name === 'staging' ? ['tag:tuist-macmini-shared'] : [e.tailnet.vmTag]));
       try {
         const failure = expectOnlyFailure(runChecks(validInput()), 'path.vm-credential-tags', 'staging');
-        expect(failure.message).toMatch(/mints the auth-key with tags \["tag:tuist-macmini-shared"\] \(vmCredentialTags\); it must carry exactly "tag:tuist-macmini-staging"/);
+        expect(failure.message).toMatch(new RegExp(`mints the ${staging.vmCredential.kind} with tags \\["tag:tuist-macmini-shared"\\] \\(vmCredentialTags\\); it must carry exactly "${staging.tailnet.vmTag}"`));
       } finally {
         jest.mocked(vmCredentialTags).mockImplementation(jest.requireActual('../../src/config/names').vmCredentialTags);
       }
@@ -166,11 +165,6 @@ describe('path proof', () => {
       const run = runBroken('production', (objects) => { env(xcresult(objects), 'TAILSCALE_AUTH_KEY').valueFrom.secretKeyRef.name = 'tailscale-auth'; });
       const failure = expectOnlyFailure(run, 'path.tailscale-auth-key', 'production');
       expect(failure.message).toMatch(/reads Secret "tailscale-auth", key "auth-key"; the Pulumi stack delivers the credential to Secret "tuist-tuist-capi-scaleway-applesilicon-tailscale"/);
-    });
-
-    test('fails when the vault ExternalSecret fills the key from another vault item', () => {
-      const run = runBroken('canary', (objects) => { pick(objects, 'ExternalSecret', 'tuist-tuist-capi-scaleway-applesilicon-tailscale').spec.data[0].remoteRef.key = 'CI'; });
-      expect(expectOnlyFailure(run, 'path.tailscale-auth-key', 'canary').message).toMatch(/fills from "CI", not from the credential's vault item "TAILSCALE"/);
     });
 
     test('fails when an ExternalSecret also writes the Secret the Pulumi stack owns', () => {

@@ -13,7 +13,6 @@ describe('check report', () => {
     expect(lines.filter((l) => /^(PASS|FAIL|SKIPPED|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
     expect(lines).toContainEqual(expect.stringMatching(/^PASS +path\.database-url-key +staging +DATABASE_URL reads Secret tuist-tuist-processor-external-secrets/));
     expect(lines.at(-1)).toBe(`Checks passed: ${CHECKS.length} checks × 3 environments: ${CHECKS.length * 3 - assumedCount} passed, ${assumedCount} assumed, 0 skipped, 0 failed.`);
-    expect(assumedCount).toBe(4);
   });
 
   test('puts the fix under a failure, aligned with the message', () => {

@@ -201,7 +201,7 @@ describe('schema.custom-resources', () => {
     expect(skipped.ok).toBe(true);
     expect(resultOf(skipped, 'schema.custom-resources', 'canary')).toMatchObject({
       status: 'skip',
-      message: 'SKIPPED: no CRD schemas at /nonexistent/crds; 3 custom resources (postgresql.cnpg.io/Pooler, external-secrets.io/ExternalSecret) were NOT validated.',
+      message: 'SKIPPED: no CRD schemas at /nonexistent/crds; 2 custom resources (postgresql.cnpg.io/Pooler, external-secrets.io/ExternalSecret) were NOT validated.',
       fix: expect.stringMatching(/--crds <dir>/),
     });
     const required = runChecks(validInput({ crds: missing, requireSchemas: true }));

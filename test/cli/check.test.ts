@@ -14,7 +14,7 @@ describe('check command', () => {
     expect(main([], ctx)).toBe(0);
     const lines = out.join('\n').split('\n');
     expect(lines.filter((l) => /^PASS /.test(l))).toEqual([]);
-    expect(lines).toContainEqual(expect.stringMatching(/^ASSUMED +path\.vm-credential-tags +canary /));
+    expect(lines).toContainEqual(expect.stringMatching(/^ASSUMED +path\.vm-secret-endpoints +canary /));
     expect(lines.at(-1)).toMatch(new RegExp(`^Checks passed: ${CHECKS.length} checks × 3 environments: \\d+ passed, `));
     expect(err).toEqual([]);
   });
@@ -24,7 +24,7 @@ describe('check command', () => {
     expect(main(['--verbose'], ctx)).toBe(0);
     const lines = out.join('\n').split('\n');
     expect(lines.filter((l) => /^(PASS|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
-    expect(lines).toContainEqual(expect.stringMatching(/^ASSUMED +path\.vm-credential-tags +canary /));
+    expect(lines).toContainEqual(expect.stringMatching(/^PASS +path\.vm-credential-tags +canary /));
     expect(err).toEqual([]);
   });
 

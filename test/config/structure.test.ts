@@ -51,7 +51,7 @@ describe('structural validation (the schema derived from EnvironmentConfig)', ()
 
   test('fails when a value is not one of a union\'s, listing every allowed value', () => {
     expect(problemsWith(variant(staging, (d) => { (d as any).stage = 'prod'; }))).toEqual(['environment "staging", stage: "prod" is not allowed here; use one of "staging", "canary", "production".']);
-    expect(problemsWith(variant(staging, (d) => { (d.vmCredential as any).delivery = 'vault'; }))).toEqual(['environment "staging", vmCredential.delivery: "vault" is not allowed here; use one of "external-secret", "pulumi".']);
+    expect(problemsWith(variant(staging, (d) => { (d.vmCredential as any).kind = 'vault'; }))).toEqual(['environment "staging", vmCredential.kind: "vault" is not allowed here; use one of "oauth-client", "auth-key".']);
   });
 
   test('reports only the branch of a discriminated union the literal meant', () => {

@@ -116,8 +116,10 @@ describe('configuration validation', () => {
   });
 
   test('fails when an auth key would not be rotated before it expires', () => {
-    expectOnly(staging, (d) => { (d.vmCredential as any).rotateBeforeExpiryDays = 30; }, 'vmCredential.rotateBeforeExpiryDays', /less than expiryDays/);
-    expectOnly(staging, (d) => { (d.vmCredential as any).expiryDays = 91; }, 'vmCredential.expiryDays', /from 1 to 90/);
+    const withKey = variant(staging, (d) => { d.vmCredential = { kind: 'auth-key', expiryDays: 30, rotateBeforeExpiryDays: 14 }; });
+    expect(validateEnvironments([withKey], TAILNETS)).toEqual([]);
+    expectOnly(withKey, (d) => { (d.vmCredential as any).rotateBeforeExpiryDays = 30; }, 'vmCredential.rotateBeforeExpiryDays', /less than expiryDays/);
+    expectOnly(withKey, (d) => { (d.vmCredential as any).expiryDays = 91; }, 'vmCredential.expiryDays', /from 1 to 90/);
   });
 
   test('fails when requests exceed limits or quantities are malformed', () => {

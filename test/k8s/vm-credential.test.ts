@@ -1,29 +1,42 @@
-import { canary, containerEnv, findObject, staging, synth, variant } from '../fixtures';
+import { VM_CREDENTIAL_ANNOTATION, vmCredentialGeneration } from '../../src/k8s/vm-credential';
+import { VM_CREDENTIAL_KEY, objectNames } from '../../src/config/names';
+import { ENVIRONMENTS as ALL_ENVIRONMENTS } from '../../src/config/environments';
+import { ENVIRONMENTS, containerEnv, findObject, staging, synth, variant } from '../fixtures';
+
+/** Object names are derived from the release, alike in every environment (each has its own namespace). */
+const OBJECT_NAMES = objectNames(ALL_ENVIRONMENTS[0]!);
+
+const withKey = variant(staging, (d) => { d.vmCredential = { kind: 'auth-key', expiryDays: 30, rotateBeforeExpiryDays: 14 }; });
+const oauth = variant(staging, (d) => { d.vmCredential = { kind: 'oauth-client' }; });
+const xcresult = (env: typeof staging) => findObject(synth(env), 'Deployment', OBJECT_NAMES.xcresultProcessorDeployment);
 
 describe('VmCredential', () => {
-  test('is synced from the vault by an ExternalSecret when the environment says so', () => {
-    const manifests = synth(canary);
-    const secret = findObject(manifests, 'ExternalSecret', 'tuist-tuist-capi-scaleway-applesilicon-tailscale');
-    expect(secret.spec).toMatchObject({
-      secretStoreRef: { kind: 'ClusterSecretStore', name: 'onepassword' },
-      target: { name: 'tuist-tuist-capi-scaleway-applesilicon-tailscale', creationPolicy: 'Owner' },
-      data: [{ secretKey: 'auth-key', remoteRef: (canary.vmCredential as { remoteRef: object }).remoteRef }],
-    });
-    expect(containerEnv(findObject(manifests, 'Deployment', 'tuist-tuist-xcresult-processor')).TAILSCALE_AUTH_KEY)
-      .toEqual({ secretKeyRef: { name: 'tuist-tuist-capi-scaleway-applesilicon-tailscale', key: 'auth-key' } });
-  });
-
-  test('renders nothing when Pulumi delivers it, and the Deployment still references it by name', () => {
-    const manifests = synth(staging);
-    expect(manifests.objects.filter((o) => o.metadata.name === 'tuist-tuist-capi-scaleway-applesilicon-tailscale')).toEqual([]);
+  test.each(ENVIRONMENTS.map((e) => [e.name, e]))('%s: renders no Secret or ExternalSecret for it (the stack writes it); the Deployment reads it by name and key', (_, env) => {
+    const manifests = synth(env);
+    expect(manifests.objects.filter((o) => o.metadata.name === OBJECT_NAMES.vmCredentialSecret)).toEqual([]);
     expect(manifests.objects.some((o) => o.kind === 'Secret')).toBe(false);
-    expect(containerEnv(findObject(manifests, 'Deployment', 'tuist-tuist-xcresult-processor')).TAILSCALE_AUTH_KEY)
-      .toEqual({ secretKeyRef: { name: 'tuist-tuist-capi-scaleway-applesilicon-tailscale', key: 'auth-key' } });
+    expect(containerEnv(xcresult(env)).TAILSCALE_AUTH_KEY).toEqual({ secretKeyRef: { name: OBJECT_NAMES.vmCredentialSecret, key: VM_CREDENTIAL_KEY } });
   });
 
-  test('the VM always asks for its environment\'s VM tag, whatever the credential', () => {
-    const env = variant(staging, (d) => { d.vmCredential = { delivery: 'pulumi', kind: 'oauth-client' }; });
-    expect(containerEnv(findObject(synth(env), 'Deployment', 'tuist-tuist-xcresult-processor')).TAILSCALE_TAGS).toBe(staging.tailnet.vmTag);
-    expect(containerEnv(findObject(synth(staging), 'Deployment', 'tuist-tuist-xcresult-processor')).TAILSCALE_TAGS).toBe(staging.tailnet.vmTag);
+  test('the VM asks for its environment\'s VM tag, whatever the credential (vm/tailscale-up.sh requires TAILSCALE_TAGS)', () => {
+    expect(containerEnv(xcresult(oauth)).TAILSCALE_TAGS).toBe(oauth.tailnet.vmTag);
+    expect(containerEnv(xcresult(withKey)).TAILSCALE_TAGS).toBe(withKey.tailnet.vmTag);
+  });
+
+  test('the pod template names the credential\'s generation, which changes with its kind and tags, so a switch rolls the VMs', () => {
+    const annotation = (env: typeof staging) => xcresult(env).spec.template.metadata.annotations[VM_CREDENTIAL_ANNOTATION];
+    expect(annotation(oauth)).toBe(vmCredentialGeneration(oauth));
+    expect(annotation(withKey)).toBe(vmCredentialGeneration(withKey));
+    expect(annotation(oauth)).not.toBe(annotation(withKey));
+    const retagged = variant(oauth, (d) => { d.tailnet.vmTag = 'tag:tuist-macmini-fleet2-staging'; });
+    expect(annotation(retagged)).not.toBe(annotation(oauth));
+    // The value and the clock are not in it: synthesis stays deterministic and holds no secret.
+    expect(annotation(oauth)).not.toMatch(/tskey|\d{4}-\d{2}-\d{2}/);
+  });
+
+  test('a VM that does not join the tailnet gets neither the credential nor its annotation', () => {
+    const off = variant(staging, (d) => { d.xcresultProcessor.tailnetJoin = false; });
+    expect(containerEnv(xcresult(off)).TAILSCALE_AUTH_KEY).toBeUndefined();
+    expect(xcresult(off).spec.template.metadata.annotations[VM_CREDENTIAL_ANNOTATION]).toBeUndefined();
   });
 });

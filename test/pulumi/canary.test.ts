@@ -1,24 +1,25 @@
 import { loadModel } from '../../src/config/load';
 import { planPolicyWrite } from '../../src/pulumi/policy-writer';
 import { canary, production } from '../fixtures';
-import { describeEnvironmentStack } from './environment-stack-contract';
+import { credentialResource, describeEnvironmentStack } from './environment-stack-contract';
 import { runStack } from './run-stack';
 
 describeEnvironmentStack(canary);
 
 describe('stack "canary"', () => {
-  test('registers its policy and its objects, the vault-synced VM credential among them; protects nothing', async () => {
+  test('registers its policy, its own VM credential and its Secret (no vault-synced one), and its objects; protects nothing', async () => {
     const { resources } = await runStack(canary);
     expect(resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
       'kubernetes:apps/v1:Deployment tuist-canary/tuist-tuist-processor',
       'kubernetes:apps/v1:Deployment tuist-canary/tuist-tuist-xcresult-processor',
-      'kubernetes:external-secrets.io/v1:ExternalSecret tuist-canary/tuist-tuist-capi-scaleway-applesilicon-tailscale',
+      'kubernetes:core/v1:Secret vm-credential-secret',
       'kubernetes:external-secrets.io/v1:ExternalSecret tuist-canary/tuist-tuist-processor-external-secrets',
       'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-canary/tuist-tuist-pg-pooler-rw',
       'pulumi:providers:kubernetes kubernetes-canary',
       'pulumi:providers:tailscale tailscale-tuist',
       'tailscale:index/acl:Acl tailnet-policy-acl',
-    ]);
+      credentialResource(canary),
+    ].sort());
     expect(resources.filter((r) => r.protect)).toEqual([]);
   });
 

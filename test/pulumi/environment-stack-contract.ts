@@ -3,7 +3,7 @@
  * environment per file: Pulumi's runtime keeps global state per process).
  */
 import { loadModel } from '../../src/config/load';
-import { vmCredentialTags } from '../../src/config/names';
+import { VM_CREDENTIAL_KEY } from '../../src/config/names';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { RESOURCE_TYPES, checkGuardRails } from '../../src/pulumi/guard-rails';
 import { OFFLINE_VALUES } from '../../src/pulumi/offline-run';
@@ -12,6 +12,11 @@ import { objectKey, synthesizeEnvironment } from '../../src/synth/manifests';
 import { environmentPolicyFragment, parsePolicyHujson } from '../../src/tailnet';
 import { ENVIRONMENTS, TAILNETS, variant } from '../fixtures';
 import { TEST_CONFIG, runStack } from './run-stack';
+
+/** `type name` of the VM credential resource the environment's configured kind mints. */
+export function credentialResource(env: EnvironmentConfig): string {
+  return env.vmCredential.kind === 'auth-key' ? `${RESOURCE_TYPES.tailnetKey} vm-credential-auth-key` : `${RESOURCE_TYPES.oauthClient} vm-credential-oauth-client`;
+}
 
 export function describeEnvironmentStack(env: EnvironmentConfig): void {
   const synthesized = synthesizeEnvironment(env);
@@ -91,32 +96,36 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
       expect(printed).not.toContain('test-client-secret');
     });
 
-    if (env.vmCredential.delivery === 'pulumi') {
-      test('mints its VM credential after the policy, tagged with its own VM tag, and delivers it as a secret', () => {
-        const credential = stack.resources.find((r) => r.type === RESOURCE_TYPES.tailnetKey || r.type === RESOURCE_TYPES.oauthClient)!;
-        expect(credential.inputs.tags).toEqual([...vmCredentialTags(env)]);
-        expect(credential.dependencies).toContain(stack.one(RESOURCE_TYPES.acl).urn);
-        const secret = stack.one('kubernetes:core/v1:Secret');
-        expect(secret.inputs.metadata).toMatchObject({ name: synthesized.chart.vmCredential.secretName, namespace: env.namespace });
-        expect(Object.keys(secret.inputs.stringData as object)).toEqual([synthesized.chart.vmCredential.key]);
-        // The Secret and key the stack writes are the ones the VM's container reads in the rendered Deployment.
-        const deployment = synthesized.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === synthesized.chart.xcresultProcessor.name) as any;
-        const authKey = deployment.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'TAILSCALE_AUTH_KEY');
-        expect(authKey.valueFrom.secretKeyRef).toMatchObject({ name: (secret.inputs.metadata as { name: string }).name, key: Object.keys(secret.inputs.stringData as object)[0] });
-        expect(secret.secretPaths).toEqual(['stringData']);
-      });
+    test('owns exactly one VM credential, minted after the policy and tagged with its own VM tag only', () => {
+      const credentials = stack.resources.filter((r) => r.type === RESOURCE_TYPES.tailnetKey || r.type === RESOURCE_TYPES.oauthClient);
+      expect(credentials.map((r) => r.type)).toEqual([env.vmCredential.kind === 'auth-key' ? RESOURCE_TYPES.tailnetKey : RESOURCE_TYPES.oauthClient]);
+      const credential = credentials[0]!;
+      expect(credential.inputs.tags).toEqual([env.tailnet.vmTag]);
+      expect(credential.dependencies).toContain(stack.one(RESOURCE_TYPES.acl).urn);
+      expect(credential.additionalSecretOutputs).toContain('key');
+      expect(stack.outputs.vmCredential).toMatchObject({ kind: env.vmCredential.kind, tags: [env.tailnet.vmTag], urn: credential.urn });
+    });
 
-      test('the xcresult processor waits for the credential Secret', () => {
-        const deployment = stack.resources.find((r) => r.name === `${env.namespace}/${synthesized.chart.xcresultProcessor.name}`)!;
-        expect(deployment.dependencies).toContain(stack.one('kubernetes:core/v1:Secret').urn);
-      });
-    } else {
-      test('mints no credential: the vault-synced ExternalSecret delivers it', () => {
-        expect(stack.ofType(RESOURCE_TYPES.tailnetKey)).toEqual([]);
-        expect(stack.ofType(RESOURCE_TYPES.oauthClient)).toEqual([]);
-        expect(stack.ofType('kubernetes:core/v1:Secret')).toEqual([]);
-        expect(stack.outputs.vmCredential).toEqual({ delivery: 'external-secret' });
-      });
-    }
+    test('delivers it as the Secret the xcresult Deployment reads TAILSCALE_AUTH_KEY from, its value a Pulumi secret', () => {
+      const secret = stack.one('kubernetes:core/v1:Secret');
+      const deployment = stack.resources.find((r) => r.type === 'kubernetes:apps/v1:Deployment' && r.name === `${env.namespace}/${synthesized.chart.xcresultProcessor.name}`)!;
+      const containers = (deployment.inputs as any).spec.template.spec.containers as { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[];
+      const ref = containers[0]!.env.find((e) => e.name === 'TAILSCALE_AUTH_KEY')!.valueFrom!.secretKeyRef!;
+      expect(secret.inputs.metadata).toMatchObject({ name: ref.name, namespace: env.namespace });
+      expect(Object.keys(secret.inputs.stringData as object)).toEqual([ref.key]);
+      expect(ref).toEqual({ name: synthesized.chart.vmCredential.secretName, key: VM_CREDENTIAL_KEY });
+      expect(secret.secretPaths).toEqual(['stringData']);
+      expect(deployment.dependencies).toContain(secret.urn);
+      expect(stack.outputs.vmCredential.deliveredTo).toEqual({ secretName: `${env.namespace}/${ref.name}`, key: ref.key });
+      // Nothing else writes it: no ExternalSecret syncs the credential from a vault any more.
+      expect(synthesized.objects.filter((o) => o.kind === 'ExternalSecret' && (o as any).spec.target?.name === ref.name)).toEqual([]);
+    });
+
+    test('exports the credential\'s facts and never its value', () => {
+      const facts = stack.outputs.vmCredential;
+      expect(Object.keys(facts).sort()).toEqual(['deliveredTo', 'expiresAt', 'kind', 'nextRenewal', 'tags', 'urn']);
+      if (env.vmCredential.kind === 'oauth-client') expect(facts).toMatchObject({ expiresAt: 'never', nextRenewal: 'never' });
+      else expect(Date.parse(facts.nextRenewal)).toBeLessThan(Date.parse(facts.expiresAt));
+    });
   });
 }

@@ -34,6 +34,21 @@ describe('guard rails', () => {
     expect(violations).toContainEqual(expect.stringMatching(/^\[no-foreign-identity\] .*tags\[0\] carries "tag:tuist-macmini-production", which belongs to environment "production"/));
   });
 
+  test('fails when a stack registers no VM credential, or two', () => {
+    expect(violationsWith((rs) => rs.filter((r) => r.type !== RESOURCE_TYPES.tailnetKey))).toEqual([
+      expect.stringMatching(/^\[one-vm-credential\] \(none\): environment "canary" registers 0 VM credentials; its stack owns exactly one/),
+    ]);
+    const client = { type: RESOURCE_TYPES.oauthClient, name: 'client', inputs: { tags: ['tag:tuist-macmini-canary'], scopes: ['auth_keys'] } };
+    expect(violationsWith((rs) => [...rs, client])).toEqual([expect.stringMatching(/^\[one-vm-credential\] tailscale:index\/tailnetKey:TailnetKey::key, tailscale:index\/oauthClient:OauthClient::client: .* registers 2 VM credentials/)]);
+  });
+
+  test('fails when the VMs\' OAuth client may do more than mint keys', () => {
+    const client = { type: RESOURCE_TYPES.oauthClient, name: 'client', inputs: { tags: ['tag:tuist-macmini-canary'], scopes: ['auth_keys', 'policy_file'] } };
+    expect(violationsWith((rs) => [...rs.filter((r) => r.type !== RESOURCE_TYPES.tailnetKey), client])).toEqual([
+      expect.stringMatching(/^\[oauth-client-scopes\] tailscale:index\/oauthClient:OauthClient::client: scopes are \["auth_keys","policy_file"\]; .* exactly \["auth_keys"\]/),
+    ]);
+  });
+
   test('fails when a key carries a second tag besides its own VM tag', () => {
     const violations = violationsWith((rs) => rs.map((r) => (r.type === RESOURCE_TYPES.tailnetKey ? { ...r, inputs: { ...r.inputs, tags: ['tag:tuist-macmini-canary', 'tag:tuist-k8s-canary'] } } : r)));
     expect(violations).toEqual([expect.stringMatching(/^\[credential-own-vm-tag-only\]/)]);

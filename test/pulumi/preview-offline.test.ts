@@ -24,12 +24,18 @@ describe('preview-offline command', () => {
     expect(text).toMatch(/^Offline preview of stack "production" at 2026-03-10T12:00:00\.000Z/);
     expect(text).toMatch(/\+ tuist:tailnet:TailnetPolicy tailnet-policy\n {2}\+ tailscale:index\/acl:Acl tailnet-policy-acl\n {6}provider: pulumi:providers:tailscale tailscale-tuist\n {6}retainOnDelete: true\n/);
     expect(text).toMatch(/\+ kubernetes:postgresql\.cnpg\.io\/v1:Pooler tuist\/tuist-tuist-pg-pooler-rw\n {6}provider: .*\n {6}dependsOn: .*\n {6}protect: true\n/);
-    expect(text).toMatch(/\+ tailscale:index\/tailnetKey:TailnetKey vm-credential-auth-key\n {6}provider: .*\n {6}dependsOn: tailscale:index\/acl:Acl tailnet-policy-acl\n {6}replaceOnChanges: \*\n/);
+    expect(text).toMatch(/\+ tailscale:index\/oauthClient:OauthClient vm-credential-oauth-client\n {6}provider: .*\n {6}dependsOn: tailscale:index\/acl:Acl tailnet-policy-acl\n {6}replaceOnChanges: \*\n/);
     expect(text).toContain('stringData: "[secret]"');
     expect(text).toContain('oauthClientSecret: "[secret]"');
-    expect(text).not.toContain('offline-auth-key-of');
-    expect(text).toMatch(/vmCredential:\n {4}kind: auth-key\n(.*\n)* {4}expiresAt: 2026-04-09T12:00:00\.000Z/);
+    expect(text).not.toContain('offline-oauth-secret-of');
+    expect(text).toMatch(/vmCredential:\n {4}kind: oauth-client\n(.*\n)* {4}expiresAt: never\n {4}nextRenewal: never\n/);
     expect(text).toMatch(/Guard rails: passed \(\d+ resources checked\)\.$/);
+  });
+
+  test.each(['staging', 'canary', 'production'])('%s: redaction leaves the committed configuration\'s preview readable (no false positives)', async (env) => {
+    const { out, ctx } = context();
+    expect(await main(['--env', env, '--now', '2026-03-10T12:00:00Z'], ctx)).toBe(0);
+    expect(out.join('\n')).not.toContain('[REDACTED]');
   });
 
   test('fails when a guard rail is violated, naming the rule and the resource', async () => {

@@ -1,12 +1,11 @@
-import { RESOURCE_TYPES } from '../../src/pulumi/guard-rails';
 import { production } from '../fixtures';
-import { describeEnvironmentStack } from './environment-stack-contract';
+import { credentialResource, describeEnvironmentStack } from './environment-stack-contract';
 import { runStack } from './run-stack';
 
 describeEnvironmentStack(production);
 
 describe('stack "production"', () => {
-  test('registers its policy, a rotated auth key and its Secret, and its six objects', async () => {
+  test('registers its policy, its VM credential and its Secret, and its six objects', async () => {
     const { resources } = await runStack(production);
     expect(resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
       'kubernetes:apps/v1:Deployment tuist/tuist-tuist-processor',
@@ -19,8 +18,8 @@ describe('stack "production"', () => {
       'pulumi:providers:kubernetes kubernetes-production',
       'pulumi:providers:tailscale tailscale-tuist',
       'tailscale:index/acl:Acl tailnet-policy-acl',
-      'tailscale:index/tailnetKey:TailnetKey vm-credential-auth-key',
-    ]);
+      credentialResource(production),
+    ].sort());
   });
 
   test('protects its stateful objects (pooler, ExternalSecrets) and nothing else', async () => {
@@ -28,8 +27,4 @@ describe('stack "production"', () => {
     expect(resources.filter((r) => r.protect).map((r) => r.name).sort()).toEqual(['tuist/tuist-tuist-pg-pooler-rw', 'tuist/tuist-tuist-processor-external-secrets']);
   });
 
-  test('the key is tagged with production\'s VM tag only and lives 30 days', async () => {
-    const { one } = await runStack(production);
-    expect(one(RESOURCE_TYPES.tailnetKey).inputs).toMatchObject({ tags: ['tag:tuist-macmini-production'], expiry: 30 * 86_400, reusable: true, preauthorized: true });
-  });
 });

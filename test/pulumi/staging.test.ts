@@ -1,15 +1,13 @@
 import { RESOURCE_TYPES } from '../../src/pulumi/guard-rails';
 import { DAY_MS, rotationWindow } from '../../src/pulumi/credential-rotation';
-import { staging } from '../fixtures';
-import { describeEnvironmentStack } from './environment-stack-contract';
+import { staging, variant } from '../fixtures';
+import { credentialResource, describeEnvironmentStack } from './environment-stack-contract';
 import { NOW, runStack } from './run-stack';
 
 describeEnvironmentStack(staging);
 
 describe('stack "staging"', () => {
-  const policy = { expiryDays: 30, rotateBeforeExpiryDays: 14 };
-
-  test('registers its policy, a rotated auth key and its Secret, and its four objects; protects nothing', async () => {
+  test('registers its policy, its VM credential and its Secret, and its four objects; protects nothing', async () => {
     const { resources } = await runStack(staging);
     expect(resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
       'kubernetes:apps/v1:Deployment tuist-staging/tuist-tuist-processor',
@@ -20,39 +18,46 @@ describe('stack "staging"', () => {
       'pulumi:providers:kubernetes kubernetes-staging',
       'pulumi:providers:tailscale tailscale-tuist-staging',
       'tailscale:index/acl:Acl tailnet-policy-acl',
-      'tailscale:index/tailnetKey:TailnetKey vm-credential-auth-key',
-    ]);
+      credentialResource(staging),
+    ].sort());
     expect(resources.filter((r) => r.protect)).toEqual([]);
   });
+});
 
-  test('the key: reusable, pre-authorized, ephemeral, 30 days, recreated when invalid', async () => {
-    const { one } = await runStack(staging);
-    expect(one(RESOURCE_TYPES.tailnetKey).inputs).toMatchObject({
-      reusable: true, preauthorized: true, ephemeral: true, expiry: 30 * 86_400, recreateIfInvalid: 'always', tags: ['tag:tuist-macmini-staging'],
+describe('stack "staging" with a reusable pre-auth key (vmCredential.kind "auth-key")', () => {
+  const policy = { expiryDays: 30, rotateBeforeExpiryDays: 14 };
+  const withKey = variant(staging, (d) => { d.vmCredential = { kind: 'auth-key', ...policy }; });
+
+  describeEnvironmentStack(withKey);
+
+  test('the key: reusable, pre-authorized, ephemeral, expiryDays long, recreated when invalid, retained when replaced', async () => {
+    const { one } = await runStack(withKey);
+    const key = one(RESOURCE_TYPES.tailnetKey);
+    expect(key.inputs).toMatchObject({
+      reusable: true, preauthorized: true, ephemeral: true, expiry: policy.expiryDays * 86_400, recreateIfInvalid: 'always', tags: [withKey.tailnet.vmTag],
     });
+    expect(key).toMatchObject({ retainOnDelete: true, deleteBeforeReplace: false, replaceOnChanges: ['*'] });
   });
 
-  test('exports the key\'s expiry and when the next up rotates it', async () => {
-    const { outputs } = await runStack(staging);
-    expect(outputs.vmCredential).toEqual({
+  test('exports the key\'s expiry and when it is renewed', async () => {
+    const { outputs } = await runStack(withKey);
+    expect(outputs.vmCredential).toMatchObject({
       kind: 'auth-key',
-      tags: ['tag:tuist-macmini-staging'],
-      expiresAt: new Date(NOW.getTime() + 30 * DAY_MS).toISOString(),
-      rotatesFrom: rotationWindow(policy, NOW).endsAt.toISOString(),
+      tags: [withKey.tailnet.vmTag],
+      expiresAt: new Date(NOW.getTime() + policy.expiryDays * DAY_MS).toISOString(),
+      nextRenewal: rotationWindow(policy, NOW).endsAt.toISOString(),
     });
   });
 
-  test('an up near the key\'s expiry replaces the key (clock injected); one early in its life keeps it', async () => {
-    const minted = await runStack(staging, { now: NOW });
+  test('an up from the next renewal on replaces the key (clock injected); one early in its life keeps it', async () => {
+    const minted = await runStack(withKey, { now: NOW });
     const key = (run: typeof minted) => run.one(RESOURCE_TYPES.tailnetKey);
-    const expiresAt = Date.parse(String((minted.outputs.vmCredential as { expiresAt: string }).expiresAt));
     const dayLater = new Date(NOW.getTime() + DAY_MS);
-    expect(dayLater.getTime()).toBeLessThan(rotationWindow(policy, NOW).endsAt.getTime());
-    const early = await runStack(staging, { now: dayLater });
+    expect(dayLater.getTime()).toBeLessThan(Date.parse(minted.outputs.vmCredential.nextRenewal));
+    const early = await runStack(withKey, { now: dayLater });
     expect(key(early).inputs).toEqual(key(minted).inputs);
-    // Ten days before expiry, within rotateBeforeExpiryDays (14): every input that forces replacement changes.
-    const late = await runStack(staging, { now: new Date(expiresAt - 10 * DAY_MS) });
+    const late = await runStack(withKey, { now: new Date(minted.outputs.vmCredential.nextRenewal) });
     expect(key(late).inputs.description).not.toEqual(key(minted).inputs.description);
-    expect(key(late).replaceOnChanges).toEqual(['*']);
+    expect(key(late).urn).toBe(key(minted).urn);
   });
 });

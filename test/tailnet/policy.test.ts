@@ -46,8 +46,8 @@ describe('environment fragment', () => {
     expect(fragment.tagOwners['tag:tuist-k8s-canary']).toEqual(['tag:tuist-k8s-operator-canary']);
   });
 
-  test('the VM tag is owned by the admins, plus the deployer only where Pulumi mints the credential', () => {
-    expect(fragment.tagOwners['tag:tuist-macmini-canary']).toEqual(['group:tuist-admins']);
+  test('the VM tag is owned by the admins and the deployer, whose stack mints the VM credential', () => {
+    expect(fragment.tagOwners['tag:tuist-macmini-canary']).toEqual(['group:tuist-admins', 'tag:tuist-deployer']);
     expect(environmentPolicyFragment(production, tuist).tagOwners['tag:tuist-macmini-production']).toEqual(['group:tuist-admins', 'tag:tuist-deployer']);
   });
 
@@ -93,7 +93,7 @@ describe('environment fragment', () => {
 
   test('names only its own tags and the base\'s groups and tags', () => {
     const named = JSON.stringify(fragment).match(/tag:[a-z0-9-]+/g)!;
-    expect([...new Set(named)].sort()).toEqual(['tag:tuist-k8s-canary', 'tag:tuist-k8s-operator-canary', 'tag:tuist-macmini-canary']);
+    expect([...new Set(named)].sort()).toEqual(['tag:tuist-deployer', 'tag:tuist-k8s-canary', 'tag:tuist-k8s-operator-canary', 'tag:tuist-macmini-canary']);
   });
 
   test('survives a JSON round trip unchanged (fragments travel through stack outputs)', () => {
@@ -108,8 +108,9 @@ describe('base fragment', () => {
     expect(basePolicyFragment(tuist, [canary]).groups).toEqual({ 'group:tuist-admins': ['platform@tuist.dev'], 'group:tuist-ops': ['oncall@tuist.dev'] });
   });
 
-  test('declares the deployer tag only while an environment on the tailnet has Pulumi mint its credential', () => {
-    expect(basePolicyFragment(tuist, [canary]).tagOwners).toEqual({});
+  test('declares the deployer tag while an environment lives on the tailnet (its stack mints the VM credential)', () => {
+    expect(basePolicyFragment(tuist, []).tagOwners).toEqual({});
+    expect(basePolicyFragment(tuist, [canary]).tagOwners).toEqual({ 'tag:tuist-deployer': ['group:tuist-admins'] });
     expect(basePolicyFragment(tuist, [canary, production]).tagOwners).toEqual({ 'tag:tuist-deployer': ['group:tuist-admins'] });
   });
 });

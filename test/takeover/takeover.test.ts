@@ -34,6 +34,8 @@ describe('takeover comparison (a Helm release against our rendered objects)', ()
         'removed spec.template.metadata.annotations["prometheus.io/scrape"]',
         'removed spec.template.metadata.annotations["prometheus.io/port"]',
         'removed spec.template.metadata.annotations["prometheus.io/path"]',
+        // The credential's generation (docs/vm-credentials.md): the first switch of kind rolls the VMs.
+        'added spec.template.metadata.annotations["tuist.dev/vm-credential-generation"]',
         'added spec.template.spec.containers[name=xcresult-processor].env[name=TUIST_LOKI_URL]',
       ],
       [pooler]: ['changed spec.instances'],

@@ -27,7 +27,9 @@ export interface Job {
   readonly environment?: unknown;
   readonly concurrency?: { readonly group: string; readonly 'cancel-in-progress': boolean };
   readonly permissions?: Record<string, string>;
-  readonly strategy?: { readonly matrix?: Record<string, unknown> };
+  readonly strategy?: { readonly matrix?: Record<string, unknown>; readonly 'max-parallel'?: number; readonly 'fail-fast'?: boolean };
+  readonly outputs?: Record<string, string>;
+  readonly if?: string;
   readonly env?: Record<string, string>;
   readonly steps?: readonly Step[];
 }

@@ -35,13 +35,7 @@ export const canary: EnvironmentConfig = {
     refreshInterval: '1h',
     databasePassword: { key: 'PROCESSOR_DATABASE_PASSWORD', property: 'password' },
   },
-  vmCredential: {
-    delivery: 'external-secret',
-    kind: 'auth-key',
-    store: { kind: 'ClusterSecretStore', name: 'onepassword' },
-    remoteRef: { key: 'TAILSCALE', property: 'auth-key' },
-    refreshInterval: '1h',
-  },
+  vmCredential: { kind: 'oauth-client' },
   processor: {
     // The CI build tags (sha-<12 hex>) are to be confirmed against values-managed-canary.yaml (docs/kubernetes.md, "Unconfirmed").
     image: { repository: 'ghcr.io/tuist/tuist', tag: 'sha-8b41e07c5d92' },

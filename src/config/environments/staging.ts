@@ -35,12 +35,7 @@ export const staging: EnvironmentConfig = {
     refreshInterval: '1h',
     databasePassword: { key: 'PROCESSOR_DATABASE_PASSWORD', property: 'password' },
   },
-  vmCredential: {
-    delivery: 'pulumi',
-    kind: 'auth-key',
-    expiryDays: 30,
-    rotateBeforeExpiryDays: 14,
-  },
+  vmCredential: { kind: 'oauth-client' },
   processor: {
     // The CI build tags (sha-<12 hex>) are to be confirmed against values-managed-staging.yaml (docs/kubernetes.md, "Unconfirmed").
     image: { repository: 'ghcr.io/tuist/tuist', tag: 'sha-3f9c2a71d4e8' },
