@@ -8,10 +8,10 @@
  * library render the whole document. test/synth/yaml-emitter.test.ts compares both on
  * generated values; the snapshots and `synth --check` compare them on the real output.
  */
-import { Document, type DocumentOptions, type SchemaOptions, type ToStringOptions } from 'yaml';
+import { Document } from 'yaml';
 
 /** No line folding (one line per change in a diff), no anchors for repeated objects. */
-export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const satisfies DocumentOptions & SchemaOptions & ToStringOptions;
+export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
 /** Thrown inside the emitter when the value leaves the supported subset; never escapes. */
 const UNSUPPORTED: unique symbol = Symbol('unsupported');
@@ -40,7 +40,19 @@ function readsAsOtherType(text: string): boolean {
   return resolvesAsOtherType(text);
 }
 
+/** Scalars repeat (keys, labels, names): each distinct string is classified once per process. */
+const emittedStrings = new Map<string, string>();
+
 function emitString(value: string): string {
+  let emitted = emittedStrings.get(value);
+  if (emitted === undefined) {
+    emitted = classifyString(value);
+    emittedStrings.set(value, emitted);
+  }
+  return emitted;
+}
+
+function classifyString(value: string): string {
   if (!SIMPLE_CHARACTERS.test(value) || DOCUMENT_MARKER.test(value)) throw UNSUPPORTED;
   if (!NOT_PLAIN.test(value) && !readsAsOtherType(value)) return value;
   // The library's quotedString: single quotes only when that avoids escaping a double quote.
@@ -63,48 +75,48 @@ function emitScalar(value: unknown): string {
   }
 }
 
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-/** `value` as a collection's items, or undefined for a scalar. */
-function collection(value: unknown): { kind: 'map'; keys: string[]; map: Record<string, unknown> } | { kind: 'seq'; seq: readonly unknown[] } | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) return { kind: 'seq', seq: value };
-  if (!isPlainObject(value)) throw UNSUPPORTED;
-  return { kind: 'map', keys: Object.keys(value), map: value };
-}
-
-type Items = NonNullable<ReturnType<typeof collection>>;
-
-/** A non-empty collection at `indent`, its first line without the indentation. */
-function emitCollection(items: Items, indent: string): string {
-  const inner = `${indent}  `;
-  const lines: string[] = [];
-  if (items.kind === 'map') {
-    for (const key of items.keys) {
-      if (key.length > MAX_IMPLICIT_KEY) throw UNSUPPORTED;
-      const value = items.map[key];
-      const nested = collection(value);
-      // Nested maps and lists (indentSeq) both start on the next line, two spaces in.
-      if (nested === undefined) lines.push(`${emitString(key)}: ${emitScalar(value)}`);
-      else if (isEmpty(nested)) lines.push(`${emitString(key)}: ${nested.kind === 'map' ? '{}' : '[]'}`);
-      else lines.push(`${emitString(key)}:\n${inner}${emitCollection(nested, inner)}`);
-    }
-  } else {
-    for (const value of items.seq) {
-      const nested = collection(value);
-      if (nested === undefined) lines.push(`- ${emitScalar(value)}`);
-      else if (isEmpty(nested)) lines.push(`- ${nested.kind === 'map' ? '{}' : '[]'}`);
-      else lines.push(`- ${emitCollection(nested, inner)}`);
-    }
+/**
+ * What follows a key's colon or a list item's dash: ` <scalar>`, ` {}`/` []` for an empty
+ * collection, or a non-empty collection (on the next line at `inner` after a key).
+ * Written as string concatenation without intermediate arrays: this runs once per value.
+ */
+function emitValue(value: unknown, inner: string, afterDash: boolean): string {
+  if (value === null || typeof value !== 'object') return ` ${emitScalar(value)}`;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return ' []';
+    // A list item's nested collection starts on the dash's line; a key's on the next line.
+    return `${afterDash ? ' ' : `\n${inner}`}${emitSeq(value, inner)}`;
   }
-  return lines.join(`\n${indent}`);
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) throw UNSUPPORTED;
+  const map = value as Record<string, unknown>;
+  const keys = Object.keys(map);
+  if (keys.length === 0) return ' {}';
+  return `${afterDash ? ' ' : `\n${inner}`}${emitMap(map, keys, inner)}`;
 }
 
-function isEmpty(items: Items): boolean {
-  return items.kind === 'map' ? items.keys.length === 0 : items.seq.length === 0;
+/** A non-empty map at `indent`, its first line without the indentation. */
+function emitMap(map: Record<string, unknown>, keys: readonly string[], indent: string): string {
+  const inner = `${indent}  `;
+  let out = '';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key.length > MAX_IMPLICIT_KEY) throw UNSUPPORTED;
+    // Nested maps and lists (indentSeq) both start on the next line, two spaces in.
+    out += `${i === 0 ? '' : `\n${indent}`}${emitString(key)}:${emitValue(map[key], inner, false)}`;
+  }
+  return out;
+}
+
+/** A non-empty list at `indent`, its first line without the indentation. */
+function emitSeq(seq: readonly unknown[], indent: string): string {
+  const inner = `${indent}  `;
+  let out = '';
+  for (let i = 0; i < seq.length; i++) {
+    if (!(i in seq)) throw UNSUPPORTED;
+    out += `${i === 0 ? '' : `\n${indent}`}-${emitValue(seq[i], inner, true)}`;
+  }
+  return out;
 }
 
 /**
@@ -113,9 +125,10 @@ function isEmpty(items: Items): boolean {
  */
 export function emitYaml(value: unknown): string | undefined {
   try {
-    const items = collection(value);
-    if (items === undefined || isEmpty(items)) return undefined;
-    return `${emitCollection(items, '')}\n`;
+    if (value === null || typeof value !== 'object') return undefined;
+    const text = emitValue(value, '', true);
+    // Empty collections at the root print as `{}`/`[]` by the library.
+    return text === ' {}' || text === ' []' ? undefined : `${text.slice(1)}\n`;
   } catch (error) {
     if (error === UNSUPPORTED) return undefined;
     throw error;

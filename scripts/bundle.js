@@ -1,0 +1,282 @@
+/**
+ * Loads a TypeScript entry (a command of src/cli/, a bench program) as one bundled script,
+ * built only when its inputs changed and run through V8's code cache.
+ *
+ * The build: esbuild bundles the entry with its dependencies (transpile only: `npm run
+ * typecheck` checks types), one copy per package version, external source map. It lives in a
+ * content-addressed cache: the key hashes every source file the bundle was made of (with the
+ * listing of each directory holding one, so a new file that would change how an import
+ * resolves counts too), the package.json of every bundled package, both lockfiles, tsconfig,
+ * this file, the Node version and platform. A run re-hashes the inputs of the builds it knows
+ * for the entry and uses the first whose key still matches; anything else builds afresh. A
+ * stale build is never served: a change to any input changes the key.
+ *
+ * The cache is `.build/bundles/` beside the node_modules the bundles were built against (its
+ * real path), so checkouts that borrow node_modules share it: the diff's base checkout and
+ * the bench's worktree find their builds there. Source maps are read only to print an
+ * unexpected error's stack (see mapStack), never on the way in.
+ */
+'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const { createRequire, SourceMap } = require('node:module');
+const path = require('node:path');
+const vm = require('node:vm');
+
+/**
+ * Packages loaded from node_modules at run time instead of bundled: ones that find their own
+ * files or plugins at run time (Pulumi's SDK and providers), and TypeScript (one 9 MB file
+ * already: bundling it costs seconds per build and saves nothing).
+ */
+const EXTERNAL = ['@pulumi/*', 'typescript'];
+
+/** Builds of one entry remembered (newest first): enough for a branch, its base and the bench. */
+const REMEMBERED_BUILDS = 8;
+
+const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.json': 'json' };
+
+/** Where the bundles live: `.build/bundles` beside the real node_modules, else in `root`. */
+function cacheDir(root) {
+  let modules;
+  try {
+    modules = fs.realpathSync(path.join(root, 'node_modules'));
+  } catch {
+    return path.join(root, '.build', 'bundles');
+  }
+  return path.join(path.dirname(modules), '.build', 'bundles');
+}
+
+function readOrUndefined(file) {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function listing(dir) {
+  try {
+    return fs.readdirSync(dir).sort().join('/');
+  } catch {
+    return '\0absent';
+  }
+}
+
+/** What every build of `root` depends on besides its own inputs. */
+function environmentParts(root) {
+  return [
+    `node ${process.version} ${process.platform} ${process.arch}`,
+    ['scripts/bundle.js', fs.readFileSync(__filename)],
+    ...['package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json'].map((f) => [f, readOrUndefined(path.join(root, f))]),
+  ];
+}
+
+/**
+ * The key of a build of `root` from `record` (its sources, their directories, its packages).
+ * `read` supplies a source's content (the exact bytes esbuild was given, while building).
+ */
+function buildKey(root, record, read = (file) => readOrUndefined(path.join(root, file))) {
+  const hash = crypto.createHash('sha256');
+  const add = (name, content) => {
+    hash.update(`${name}\0${content === undefined ? 0 : content.length}\0`);
+    if (content !== undefined) hash.update(content);
+  };
+  for (const part of environmentParts(root)) typeof part === 'string' ? add('env', part) : add(part[0], part[1]);
+  add('entry', record.entry);
+  for (const file of record.sources) add(file, read(file));
+  for (const dir of record.directories) add(`${dir}/`, listing(path.join(root, dir)));
+  for (const pkg of record.packages) add(`${pkg}/package.json`, readOrUndefined(path.join(root, pkg, 'package.json')));
+  return hash.digest('hex').slice(0, 32);
+}
+
+function writeAtomically(file, content) {
+  const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(temporary, content);
+  fs.renameSync(temporary, file);
+}
+
+/** The cache's file names for one entry. */
+function cacheFiles(dir, entry) {
+  const stem = entry.replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
+  return {
+    index: path.join(dir, `${stem}.builds.json`),
+    bundle: (key) => path.join(dir, `${stem}-${key}.js`),
+    stem,
+  };
+}
+
+function readIndex(file) {
+  try {
+    const builds = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return Array.isArray(builds) ? builds : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The package directory (relative to `root`) of a node_modules path, e.g. node_modules/@a/b. */
+function packageDir(relative) {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(relative);
+  return match === null ? undefined : match[1];
+}
+
+/** Builds `entry` of `root` and returns its record (what the key covers). */
+async function build(root, entry, dir) {
+  const esbuild = require('esbuild');
+  const sources = new Map();
+  const canonical = new Map();
+  const toRoot = (file) => path.relative(root, file).split(path.sep).join('/');
+  const plugin = {
+    name: 'inputs-and-one-copy',
+    setup(b) {
+      // One copy per package version: cdk8s bundles its own `yaml`, the same release as ours.
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === 'resolving' || args.kind === 'entry-point') return undefined;
+        const result = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+        if (result.errors.length > 0 || result.external || !path.isAbsolute(result.path)) return result;
+        const pkg = packageDir(result.path.split(path.sep).join('/'));
+        if (pkg === undefined) return result;
+        const manifest = readOrUndefined(path.join(pkg, 'package.json'));
+        if (manifest === undefined) return result;
+        const { name, version } = JSON.parse(manifest.toString('utf8'));
+        const id = `${name}@${version}`;
+        const first = canonical.get(id) ?? pkg;
+        canonical.set(id, first);
+        return first === pkg ? result : { ...result, path: path.join(first, path.relative(pkg, result.path)) };
+      });
+      // The key covers exactly the bytes esbuild compiled (an edit during the build cannot slip in).
+      b.onLoad({ filter: /.*/ }, (args) => {
+        const loader = LOADERS[path.extname(args.path)];
+        if (loader === undefined || args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        const contents = fs.readFileSync(args.path);
+        sources.set(toRoot(args.path), contents);
+        return { contents, loader };
+      });
+    },
+  };
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [path.join(root, entry)],
+    outfile: path.join(dir, 'bundle.js'),
+    bundle: true,
+    write: false,
+    platform: 'node',
+    target: `node${process.versions.node.split('.')[0]}`,
+    format: 'cjs',
+    // ESM builds first: they tree-shake, and some packages' CommonJS builds are UMD wrappers
+    // that hide their requires from the bundler (jsonc-parser).
+    mainFields: ['module', 'main'],
+    external: EXTERNAL,
+    sourcemap: 'external',
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [plugin],
+  });
+  const inputs = Object.keys(result.metafile.inputs).map((f) => toRoot(path.resolve(root, f)));
+  const record = {
+    entry,
+    sources: [...sources.keys()].sort(),
+    directories: [...new Set([...sources.keys()].map((f) => path.posix.dirname(f)))].sort(),
+    packages: [...new Set(inputs.map(packageDir).filter((p) => p !== undefined))].sort(),
+  };
+  // Inputs esbuild read without the plugin (another loader, e.g. a text file) are hashed as they are now.
+  for (const file of inputs) if (packageDir(file) === undefined && !sources.has(file)) record.sources.push(file);
+  record.sources.sort();
+  record.key = buildKey(root, record, (file) => sources.get(file) ?? readOrUndefined(path.join(root, file)));
+
+  const files = cacheFiles(dir, entry);
+  fs.mkdirSync(dir, { recursive: true });
+  const bundleFile = files.bundle(record.key);
+  for (const output of result.outputFiles) {
+    if (output.path.endsWith('.map')) {
+      // Sources relative to the project root, so every checkout sharing the cache maps to its own files.
+      const map = JSON.parse(output.text);
+      map.sources = map.sources.map((s) => toRoot(path.resolve(dir, s)));
+      writeAtomically(`${bundleFile}.map`, JSON.stringify(map));
+    } else {
+      writeAtomically(bundleFile, output.contents);
+    }
+  }
+  const builds = [record, ...readIndex(files.index).filter((r) => r.key !== record.key)].slice(0, REMEMBERED_BUILDS);
+  writeAtomically(files.index, JSON.stringify(builds));
+  prune(dir, files.stem, new Set(builds.map((r) => r.key)));
+  return record;
+}
+
+/** Deletes this entry's bundles that no remembered build refers to. */
+function prune(dir, stem, keep) {
+  const own = new RegExp(`^${stem}-([0-9a-f]{32})[.-]`);
+  for (const name of fs.readdirSync(dir)) {
+    const match = own.exec(name);
+    if (match !== null && !keep.has(match[1])) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+/** A remembered build of `entry` whose key still matches the files of `root`, if any. */
+function findBuild(root, entry, dir) {
+  const files = cacheFiles(dir, entry);
+  for (const record of readIndex(files.index)) {
+    if (record.entry === entry && buildKey(root, record) === record.key && fs.existsSync(files.bundle(record.key))) return record;
+  }
+  return undefined;
+}
+
+/** V8 code caches depend on the V8 flags: one file per flag set. */
+function codeCacheFile(bundleFile) {
+  const flags = crypto.createHash('sha256').update(`${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`).digest('hex').slice(0, 8);
+  return `${bundleFile.slice(0, -'.js'.length)}-${flags}.v8`;
+}
+
+/**
+ * Loads `entry` (a path relative to `root`) and returns its exports with two hooks:
+ * `saveCodeCache()` (call when the work is done, so the cache holds what ran) and
+ * `mapStack(text)` (stack frames of the bundle → TypeScript source lines).
+ */
+async function load(root, entry) {
+  const dir = cacheDir(root);
+  let record = findBuild(root, entry, dir);
+  const built = record === undefined;
+  if (record === undefined) record = await build(root, entry, dir);
+  const bundleFile = cacheFiles(dir, entry).bundle(record.key);
+  const source = fs.readFileSync(bundleFile, 'utf8');
+  const cacheFile = codeCacheFile(bundleFile);
+  const cachedData = readOrUndefined(cacheFile);
+  // The wrapper on a line of its own (lineOffset -1), so stack lines are the bundle's lines.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, { filename: bundleFile, lineOffset: -1, cachedData });
+  // The bundle behaves as if it were `.build/<entry>.js` of this checkout: `__dirname` finds
+  // the repository, `require` resolves the external packages from its node_modules.
+  const filename = path.join(root, '.build', `${cacheFiles(dir, entry).stem}.js`);
+  const module = { exports: {}, filename, id: filename, loaded: false };
+  script.runInThisContext()(module.exports, createRequire(filename), module, filename, path.dirname(filename));
+  module.loaded = true;
+  let sourceMap;
+  return {
+    exports: module.exports,
+    built,
+    saveCodeCache() {
+      if (cachedData !== undefined && script.cachedDataRejected !== true) return;
+      try {
+        writeAtomically(cacheFile, script.createCachedData());
+      } catch {
+        // Only speed is lost.
+      }
+    },
+    mapStack(text) {
+      if (typeof text !== 'string' || !text.includes(bundleFile)) return text;
+      try {
+        sourceMap ??= new SourceMap(JSON.parse(fs.readFileSync(`${bundleFile}.map`, 'utf8')));
+      } catch {
+        return text;
+      }
+      const escaped = bundleFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      return text.replace(new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g'), (frame, line, column) => {
+        const found = sourceMap.findEntry(Number(line) - 1, Number(column) - 1);
+        if (found === undefined || found.originalSource === undefined) return frame;
+        return `${path.join(root, found.originalSource)}:${found.originalLine + 1}:${found.originalColumn + 1}`;
+      });
+    },
+  };
+}
+
+module.exports = { load, buildKey, cacheDir, EXTERNAL };
