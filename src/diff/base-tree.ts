@@ -66,9 +66,9 @@ export async function renderBaseTree(root: string, ref: string): Promise<BaseTre
   try {
     const checkout = path.join(work, 'checkout');
     fs.mkdirSync(checkout);
-    const archive = path.join(work, 'base.tar');
-    git(root, ['archive', '--format=tar', `--output=${archive}`, commit]);
-    execFileSync('tar', ['-xf', archive, '-C', checkout], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The archive goes straight from git to tar, never to disk.
+    const archive = execFileSync('git', ['-C', root, 'archive', '--format=tar', commit], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1024 * 1024 * 1024 });
+    execFileSync('tar', ['-xf', '-', '-C', checkout], { input: archive, stdio: ['pipe', 'ignore', 'pipe'] });
     const committedDist = (): FileTree => readTree(path.join(checkout, 'dist'));
 
     if (!fs.existsSync(path.join(checkout, 'scripts', 'run.js'))) {
@@ -83,7 +83,8 @@ export async function renderBaseTree(root: string, ref: string): Promise<BaseTre
     }
     return { commit, files: readTree(out), notes: [] };
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    // Removed in the background while the caller compares: the process waits for it to finish.
+    fs.promises.rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
