@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+interface Loaded {
+  readonly exports: { main: (argv: readonly string[]) => unknown };
+  readonly built: boolean;
+  saveCodeCache(): void;
+  mapStack(text: string | undefined): string | undefined;
+}
+interface BundleModule {
+  load(root: string, entry: string): Promise<Loaded>;
+  cacheDir(root: string): string;
+}
+// Plain JavaScript (it runs before anything is compiled), so required rather than imported.
+const bundle = require('../../scripts/bundle') as BundleModule;
+
+const ENTRY = 'src/cli/hello.ts';
+
+/** A tiny project: an entry importing a module, a JavaScript module and a package. */
+function project(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-cache-'));
+  const files: Record<string, string> = {
+    'package.json': '{ "name": "tiny", "private": true }\n',
+    'package-lock.json': '{ "lockfileVersion": 3 }\n',
+    [ENTRY]: [
+      "import { message } from '../lib/message';",
+      "import { other } from '../lib/other';",
+      "import { version } from 'tiny-dependency';",
+      'export function main(argv: readonly string[]): string {',
+      "  if (argv[0] === 'throw') throw new Error('boom');",
+      '  return `${message} ${other} ${version}`;',
+      '}',
+      '',
+    ].join('\n'),
+    'src/lib/message.ts': "export const message: string = 'one';\n",
+    'src/lib/other.js': "exports.other = 'js';\n",
+    'node_modules/tiny-dependency/package.json': '{ "name": "tiny-dependency", "version": "1.0.0", "main": "index.js" }\n',
+    'node_modules/tiny-dependency/index.js': "exports.version = 'v1';\n",
+    'node_modules/.package-lock.json': '{ "packages": { "node_modules/tiny-dependency": { "version": "1.0.0" } } }\n',
+  };
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), content);
+  }
+  return root;
+}
+
+async function run(root: string, argv: string[] = []): Promise<{ output: unknown; built: boolean }> {
+  const loaded = await bundle.load(root, ENTRY);
+  const output = loaded.exports.main(argv);
+  loaded.saveCodeCache();
+  return { output, built: loaded.built };
+}
+
+const edit = (root: string, file: string, content: string): void => fs.writeFileSync(path.join(root, file), content);
+
+describe('the command bundle cache (scripts/bundle.js)', () => {
+  let root: string;
+  beforeEach(() => { root = project(); });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('builds once, then serves the build (with a V8 code cache) while nothing changed', async () => {
+    expect(await run(root)).toEqual({ output: 'one js v1', built: true });
+    expect(await run(root)).toEqual({ output: 'one js v1', built: false });
+    const cached = fs.readdirSync(bundle.cacheDir(root));
+    expect(cached.filter((f) => f.endsWith('.v8'))).toHaveLength(1);
+    expect(cached.filter((f) => f.endsWith('.js'))).toHaveLength(1);
+  });
+
+  test('never serves a stale build: a changed source rebuilds; changed back, the earlier build is served again', async () => {
+    await run(root);
+    edit(root, 'src/lib/message.ts', "export const message: string = 'two';\n");
+    expect(await run(root)).toEqual({ output: 'two js v1', built: true });
+    edit(root, 'src/lib/other.js', "exports.other = 'JS';\n");
+    expect(await run(root)).toEqual({ output: 'two JS v1', built: true });
+    edit(root, 'src/lib/message.ts', "export const message: string = 'one';\n");
+    edit(root, 'src/lib/other.js', "exports.other = 'js';\n");
+    expect(await run(root)).toEqual({ output: 'one js v1', built: false });
+  });
+
+  test('rebuilds when a new file changes what an import resolves to', async () => {
+    await run(root);
+    // `../lib/other` now resolves to other.ts, which comes before other.js.
+    edit(root, 'src/lib/other.ts', "export const other: string = 'ts';\n");
+    expect(await run(root)).toEqual({ output: 'one ts v1', built: true });
+  });
+
+  test('rebuilds when a dependency, a lockfile, tsconfig or the Node version changes', async () => {
+    await run(root);
+    edit(root, 'node_modules/tiny-dependency/index.js', "exports.version = 'v2';\n");
+    edit(root, 'node_modules/tiny-dependency/package.json', '{ "name": "tiny-dependency", "version": "2.0.0", "main": "index.js" }\n');
+    expect(await run(root)).toEqual({ output: 'one js v2', built: true });
+    for (const file of ['package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json', 'package.json']) {
+      edit(root, file, `{ "changed": ${JSON.stringify(file)} }\n`);
+      expect({ file, ...(await run(root)) }).toEqual({ file, output: 'one js v2', built: true });
+    }
+    const version = process.version;
+    try {
+      Object.defineProperty(process, 'version', { value: 'v99.0.0', configurable: true });
+      expect(await run(root)).toEqual({ output: 'one js v2', built: true });
+    } finally {
+      Object.defineProperty(process, 'version', { value: version, configurable: true });
+    }
+    expect(await run(root)).toEqual({ output: 'one js v2', built: false });
+  });
+
+  test('rebuilds when its cache index is unreadable, and serves concurrent runs', async () => {
+    await run(root);
+    for (const file of fs.readdirSync(bundle.cacheDir(root)).filter((f) => f.endsWith('.json'))) fs.writeFileSync(path.join(bundle.cacheDir(root), file), '{ not json');
+    expect(await run(root)).toEqual({ output: 'one js v1', built: true });
+    edit(root, 'src/lib/message.ts', "export const message: string = 'three';\n");
+    const results = await Promise.all([run(root), run(root), run(root)]);
+    expect(results.map((r) => r.output)).toEqual(['three js v1', 'three js v1', 'three js v1']);
+  });
+
+  test('maps an error raised in the bundle to the TypeScript source line', async () => {
+    const loaded = await bundle.load(root, ENTRY);
+    let stack: string | undefined;
+    try {
+      loaded.exports.main(['throw']);
+    } catch (error) {
+      stack = (error as Error).stack;
+    }
+    const line = fs.readFileSync(path.join(root, ENTRY), 'utf8').split('\n').findIndex((l) => l.includes("throw new Error('boom')")) + 1;
+    expect(stack).not.toContain(path.join(root, ENTRY));
+    expect(loaded.mapStack(stack)).toContain(`${path.join(root, ENTRY)}:${line}:`);
+  });
+});
