@@ -41,7 +41,7 @@ describe('the YAML emitter', () => {
   test('prints what the yaml library prints, for any JSON-like value', () => {
     fc.assert(fc.property(value, (v) => {
       expect(renderYaml(v)).toBe(library(v));
-    }), { numRuns: 3000 });
+    }), { numRuns: 1000 });
   });
 
   test('covers maps and lists of one-line strings, finite numbers, booleans and null itself (no fallback)', () => {
@@ -54,7 +54,7 @@ describe('the YAML emitter', () => {
     })).node;
     fc.assert(fc.property(fc.dictionary(simple, simpleValue, { minKeys: 1, maxKeys: 4 }), (v) => {
       expect(emitYaml(v)).toBe(library(v));
-    }), { numRuns: 2000 });
+    }), { numRuns: 500 });
   });
 
   test('hands back what it does not cover, so the library prints it', () => {
