@@ -31,7 +31,7 @@ const vm = require('node:vm');
 const EXTERNAL = ['@pulumi/*', 'typescript'];
 
 /** Builds of one entry remembered (newest first): enough for a branch, its base and the bench. */
-const REMEMBERED_BUILDS = 8;
+const REMEMBERED_BUILDS = 12;
 
 const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.json': 'json' };
 
