@@ -126,6 +126,15 @@ async function build(root, entry, dir) {
   const sources = new Map();
   const canonical = new Map();
   const toRoot = (file) => path.relative(root, file).split(path.sep).join('/');
+  // Packages are named through this checkout's node_modules (which may be a symlink), so a
+  // checkout borrowing the same node_modules computes the same key.
+  let modules;
+  try {
+    modules = fs.realpathSync(path.join(root, 'node_modules'));
+  } catch {
+    modules = path.join(root, 'node_modules');
+  }
+  const toPackage = (dir) => (dir.startsWith(`${modules}${path.sep}`) ? `node_modules/${path.relative(modules, dir).split(path.sep).join('/')}` : toRoot(dir));
   const plugin = {
     name: 'inputs-and-one-copy',
     setup(b) {
@@ -173,15 +182,15 @@ async function build(root, entry, dir) {
     logLevel: 'warning',
     plugins: [plugin],
   });
-  const inputs = Object.keys(result.metafile.inputs).map((f) => toRoot(path.resolve(root, f)));
+  const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(root, f));
   const record = {
     entry,
     sources: [...sources.keys()].sort(),
     directories: [...new Set([...sources.keys()].map((f) => path.posix.dirname(f)))].sort(),
-    packages: [...new Set(inputs.map(packageDir).filter((p) => p !== undefined))].sort(),
+    packages: [...new Set(inputs.map((f) => packageDir(f.split(path.sep).join('/'))).filter((p) => p !== undefined).map(toPackage))].sort(),
   };
   // Inputs esbuild read without the plugin (another loader, e.g. a text file) are hashed as they are now.
-  for (const file of inputs) if (packageDir(file) === undefined && !sources.has(file)) record.sources.push(file);
+  for (const file of inputs.map(toRoot)) if (packageDir(file) === undefined && !sources.has(file)) record.sources.push(file);
   record.sources.sort();
   record.key = buildKey(root, record, (file) => sources.get(file) ?? readOrUndefined(path.join(root, file)));
 

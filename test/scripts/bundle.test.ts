@@ -114,6 +114,28 @@ describe('the command bundle cache (scripts/bundle.js)', () => {
     expect(results.map((r) => r.output)).toEqual(['three js v1', 'three js v1', 'three js v1']);
   });
 
+  test('a checkout borrowing node_modules (a symlink) shares the builds, in both directions', async () => {
+    const borrower = (): string => {
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-borrower-'));
+      for (const entry of ['src', 'package.json', 'package-lock.json']) fs.cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
+      fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+      return copy;
+    };
+    const first = borrower();
+    const second = borrower();
+    try {
+      expect(bundle.cacheDir(first)).toBe(bundle.cacheDir(root));
+      expect(await run(first)).toEqual({ output: 'one js v1', built: true });
+      expect(await run(root)).toEqual({ output: 'one js v1', built: false });
+      expect(await run(second)).toEqual({ output: 'one js v1', built: false });
+      edit(second, 'src/lib/message.ts', "export const message: string = 'own';\n");
+      expect(await run(second)).toEqual({ output: 'own js v1', built: true });
+      expect(await run(root)).toEqual({ output: 'one js v1', built: false });
+    } finally {
+      for (const dir of [first, second]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('maps an error raised in the bundle to the TypeScript source line', async () => {
     const loaded = await bundle.load(root, ENTRY);
     let stack: string | undefined;
