@@ -115,14 +115,15 @@ describe('the command bundle cache (scripts/bundle.js)', () => {
   });
 
   test('a checkout borrowing node_modules (a symlink) shares the builds, in both directions', async () => {
-    const borrower = (): string => {
-      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-borrower-'));
+    // At different depths, so a path relative to the checkout would name different places.
+    const borrower = (depth: number): string => {
+      const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-borrower-')), ...Array.from({ length: depth }, (_, i) => `level-${i}`));
       for (const entry of ['src', 'package.json', 'package-lock.json']) fs.cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
       fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
       return copy;
     };
-    const first = borrower();
-    const second = borrower();
+    const first = borrower(1);
+    const second = borrower(3);
     try {
       expect(bundle.cacheDir(first)).toBe(bundle.cacheDir(root));
       expect(await run(first)).toEqual({ output: 'one js v1', built: true });
