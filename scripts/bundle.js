@@ -181,6 +181,10 @@ async function build(root, entry, dir) {
     metafile: true,
     logLevel: 'warning',
     plugins: [plugin],
+  }).catch((error) => {
+    // esbuild has printed each error with its file, line and column.
+    if (!Array.isArray(error.errors)) throw error;
+    throw Object.assign(new Error(`${entry} does not compile (${error.errors.length} error(s) above); nothing ran.`), { userFacing: true });
   });
   const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(root, f));
   const record = {

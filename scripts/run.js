@@ -28,7 +28,15 @@ const root = path.resolve(__dirname, '..');
  * stack, mapped to the TypeScript sources.
  */
 async function runEntry(name, entry, args) {
-  const loaded = await require('./bundle').load(root, entry);
+  let loaded;
+  try {
+    loaded = await require('./bundle').load(root, entry);
+  } catch (error) {
+    if (error?.userFacing !== true) throw error;
+    console.error(`${name}: ${error.message}`);
+    process.exitCode = 1;
+    return;
+  }
   try {
     process.exitCode = await loaded.exports.main(args);
   } catch (error) {

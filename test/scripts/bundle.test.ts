@@ -137,6 +137,19 @@ describe('the command bundle cache (scripts/bundle.js)', () => {
     }
   });
 
+  test('fails when a source does not compile, saying so, and builds again once it does', async () => {
+    await run(root);
+    edit(root, 'src/lib/message.ts', 'export const message: string = ;\n');
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await expect(bundle.load(root, ENTRY)).rejects.toMatchObject({ userFacing: true, message: `${ENTRY} does not compile (1 error(s) above); nothing ran.` });
+    } finally {
+      stderr.mockRestore();
+    }
+    edit(root, 'src/lib/message.ts', "export const message: string = 'fixed';\n");
+    expect(await run(root)).toEqual({ output: 'fixed js v1', built: true });
+  });
+
   test('maps an error raised in the bundle to the TypeScript source line', async () => {
     const loaded = await bundle.load(root, ENTRY);
     let stack: string | undefined;
