@@ -125,6 +125,8 @@ async function build(root, entry, dir) {
   const esbuild = require('esbuild');
   const sources = new Map();
   const canonical = new Map();
+  // Every package whose manifest decided where an import goes, bundled or not.
+  const consulted = new Set();
   const toRoot = (file) => path.relative(root, file).split(path.sep).join('/');
   // Packages are named through this checkout's node_modules (which may be a symlink), so a
   // checkout borrowing the same node_modules computes the same key.
@@ -135,23 +137,37 @@ async function build(root, entry, dir) {
     modules = path.join(root, 'node_modules');
   }
   const toPackage = (dir) => (dir.startsWith(`${modules}${path.sep}`) ? `node_modules/${path.relative(modules, dir).split(path.sep).join('/')}` : toRoot(dir));
+  /** The top-level copy of the package in `dir` when that is another directory of the same name and version. */
+  const hoistedCopy = (dir) => {
+    if (!canonical.has(dir)) {
+      const manifest = (d) => {
+        const text = readOrUndefined(path.join(d, 'package.json'));
+        return text === undefined ? undefined : JSON.parse(text.toString('utf8'));
+      };
+      consulted.add(dir);
+      const own = manifest(dir);
+      const top = own?.name === undefined ? undefined : path.join(modules, ...own.name.split('/'));
+      if (top !== undefined) consulted.add(top);
+      const other = top === undefined || top === dir ? undefined : manifest(top);
+      // A nested copy with dependencies of its own stays: they could differ from the top's.
+      const same = other !== undefined && other.name === own.name && other.version === own.version && !fs.existsSync(path.join(dir, 'node_modules'));
+      canonical.set(dir, same ? top : undefined);
+    }
+    return canonical.get(dir);
+  };
   const plugin = {
     name: 'inputs-and-one-copy',
     setup(b) {
-      // One copy per package version: cdk8s bundles its own `yaml`, the same release as ours.
+      // One copy per package version: a nested copy (cdk8s bundles its own `yaml`) of the
+      // release hoisted at the top of node_modules resolves to the hoisted one.
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData === 'resolving' || args.kind === 'entry-point') return undefined;
         const result = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
         if (result.errors.length > 0 || result.external || !path.isAbsolute(result.path)) return result;
         const pkg = packageDir(result.path.split(path.sep).join('/'));
         if (pkg === undefined) return result;
-        const manifest = readOrUndefined(path.join(pkg, 'package.json'));
-        if (manifest === undefined) return result;
-        const { name, version } = JSON.parse(manifest.toString('utf8'));
-        const id = `${name}@${version}`;
-        const first = canonical.get(id) ?? pkg;
-        canonical.set(id, first);
-        return first === pkg ? result : { ...result, path: path.join(first, path.relative(pkg, result.path)) };
+        const hoisted = hoistedCopy(pkg);
+        return hoisted === undefined ? result : { ...result, path: path.join(hoisted, path.relative(pkg, result.path)) };
       });
       // The key covers exactly the bytes esbuild compiled (an edit during the build cannot slip in).
       b.onLoad({ filter: /.*/ }, (args) => {
@@ -191,7 +207,7 @@ async function build(root, entry, dir) {
     entry,
     sources: [...sources.keys()].sort(),
     directories: [...new Set([...sources.keys()].map((f) => path.posix.dirname(f)))].sort(),
-    packages: [...new Set(inputs.map((f) => packageDir(f.split(path.sep).join('/'))).filter((p) => p !== undefined).map(toPackage))].sort(),
+    packages: [...new Set([...inputs.map((f) => packageDir(f.split(path.sep).join('/'))).filter((p) => p !== undefined), ...consulted].map(toPackage))].sort(),
   };
   // Inputs esbuild read without the plugin (another loader, e.g. a text file) are hashed as they are now.
   for (const file of inputs.map(toRoot)) if (packageDir(file) === undefined && !sources.has(file)) record.sources.push(file);

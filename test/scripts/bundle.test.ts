@@ -137,6 +137,26 @@ describe('the command bundle cache (scripts/bundle.js)', () => {
     }
   });
 
+  test('bundles one copy of a package version that is installed twice', async () => {
+    const files: Record<string, string> = {
+      'node_modules/shared-state/package.json': '{ "name": "shared-state", "version": "1.0.0" }\n',
+      'node_modules/shared-state/index.js': 'exports.state = {};\n',
+      'node_modules/wrapper/package.json': '{ "name": "wrapper", "version": "1.0.0" }\n',
+      'node_modules/wrapper/index.js': "exports.state = require('shared-state').state;\n",
+      'node_modules/wrapper/node_modules/shared-state/package.json': '{ "name": "shared-state", "version": "1.0.0" }\n',
+      'node_modules/wrapper/node_modules/shared-state/index.js': 'exports.state = {};\n',
+      [ENTRY]: "import { state } from 'shared-state';\nimport { state as wrapped } from 'wrapper';\nexport function main(): boolean { return state === wrapped; }\n",
+    };
+    for (const [file, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      edit(root, file, content);
+    }
+    expect(await run(root)).toEqual({ output: true, built: true });
+    // Another version nested is another package: both stay.
+    edit(root, 'node_modules/wrapper/node_modules/shared-state/package.json', '{ "name": "shared-state", "version": "2.0.0" }\n');
+    expect(await run(root)).toEqual({ output: false, built: true });
+  });
+
   test('fails when a source does not compile, saying so, and builds again once it does', async () => {
     await run(root);
     edit(root, 'src/lib/message.ts', 'export const message: string = ;\n');
