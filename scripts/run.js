@@ -37,8 +37,10 @@ async function runEntry(name, entry, args) {
     process.exitCode = 1;
     return;
   }
+  let completed = false;
   try {
     process.exitCode = await loaded.exports.main(args);
+    completed = process.exitCode !== 2;
   } catch (error) {
     if (error && (error.name === 'ConfigError' || error.userFacing === true)) {
       console.error(`${name}: ${error.message}`);
@@ -51,9 +53,10 @@ async function runEntry(name, entry, args) {
       console.error(`${name} failed:`, error);
       process.exitCode = 1;
     }
-  } finally {
-    loaded.saveCodeCache();
   }
+  // Only a run that did its work (not a usage error or a crash): the code cache keeps what the
+  // first saved run compiled.
+  if (completed) loaded.saveCodeCache();
 }
 
 if (require.main === module) {
