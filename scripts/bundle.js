@@ -17,7 +17,6 @@
  * unexpected error's stack (see mapStack), never on the way in.
  */
 'use strict';
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { createRequire, SourceMap } = require('node:module');
 const path = require('node:path');
@@ -62,35 +61,106 @@ function listing(dir) {
   }
 }
 
-/** What every build of `root` depends on besides its own inputs. */
-function environmentParts(root) {
-  return [
-    `node ${process.version} ${process.platform} ${process.arch}`,
-    ['scripts/bundle.js', fs.readFileSync(__filename)],
-    ...['package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json'].map((f) => [f, readOrUndefined(path.join(root, f))]),
-  ];
+/** Node and platform: part of every key (a bundle targets one Node; a code cache one V8). */
+const runtime = () => `node ${process.version} ${process.platform} ${process.arch}`;
+
+/** Files of `root` every build depends on besides its own inputs (this file is `scripts/bundle.js`). */
+const ENVIRONMENT_FILES = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json'];
+
+/**
+ * Reads a checkout's files for a key. With `signatures`, it also notes each path's stat
+ * signature, taken before and after the read (a path that changed meanwhile is noted as
+ * unstable), so a later run can tell the paths are untouched without reading them.
+ */
+function reader(root, signatures) {
+  const tracked = (relative, absolute, read) => {
+    if (signatures === undefined) return read(absolute);
+    const before = signature(absolute);
+    const value = read(absolute);
+    signatures.set(relative, before === signature(absolute) ? before : null);
+    return value;
+  };
+  return {
+    file: (relative, absolute = path.join(root, relative)) => tracked(relative, absolute, readOrUndefined),
+    dir: (relative) => tracked(`${relative}/`, path.join(root, relative), listing),
+  };
 }
 
 /**
  * The key of a build of `root` from `record` (its sources, their directories, its packages).
- * `read` supplies a source's content (the exact bytes esbuild was given, while building).
+ * `content` supplies a source's bytes (while building: exactly what esbuild was given).
  */
-function buildKey(root, record, read = (file) => readOrUndefined(path.join(root, file))) {
-  const hash = crypto.createHash('sha256');
-  const add = (name, content) => {
-    hash.update(`${name}\0${content === undefined ? 0 : content.length}\0`);
-    if (content !== undefined) hash.update(content);
+function buildKey(root, record, read = reader(root), content = read.file) {
+  const hash = require('node:crypto').createHash('sha256');
+  const add = (name, value) => {
+    hash.update(`${name}\0${value === undefined ? 0 : value.length}\0`);
+    if (value !== undefined) hash.update(value);
   };
-  for (const part of environmentParts(root)) typeof part === 'string' ? add('env', part) : add(part[0], part[1]);
+  add('env', runtime());
+  add('scripts/bundle.js', read.file('scripts/bundle.js', __filename));
+  for (const file of ENVIRONMENT_FILES) add(file, read.file(file));
   add('entry', record.entry);
-  for (const file of record.sources) add(file, read(file));
-  for (const dir of record.directories) add(`${dir}/`, listing(path.join(root, dir)));
-  for (const pkg of record.packages) add(`${pkg}/package.json`, readOrUndefined(path.join(root, pkg, 'package.json')));
+  for (const file of record.sources) add(file, content(file));
+  for (const dir of record.directories) add(`${dir}/`, read.dir(dir));
+  for (const pkg of record.packages) add(`${pkg}/package.json`, read.file(`${pkg}/package.json`));
   return hash.digest('hex').slice(0, 32);
 }
 
+/**
+ * A path's stat signature: inode, size, and modification and change times in nanoseconds.
+ * Writing a file changes its ctime (no tool can set it back) and adding or removing a
+ * directory entry changes the directory's, so an equal signature means an untouched path,
+ * except within one tick of the file system's coarse clock: see UNTRUSTED_WINDOW_MS.
+ */
+function signature(file) {
+  const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return stat === undefined ? 'absent' : `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+/**
+ * Signatures are only trusted for paths last changed this long before they were taken (like
+ * git's "racily clean" entries): a second write within one clock tick of the first could leave
+ * the signature as it was. Such paths are hashed again on the next run.
+ */
+const settings = { untrustedWindowMs: 2000 };
+
+function newestChangeMs(file) {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat === undefined ? 0 : Math.max(stat.mtimeMs, stat.ctimeMs);
+}
+
+/** `<stem>.<checkout>.stats.json`: the signatures that proved a key for this checkout. */
+function statsFile(dir, stem, root) {
+  let h = 2166136261;
+  for (let i = 0; i < root.length; i++) h = Math.imul(h ^ root.charCodeAt(i), 16777619) >>> 0;
+  return path.join(dir, `${stem}.${h.toString(16).padStart(8, '0')}.stats.json`);
+}
+
+/** Records the signatures that proved `key` in `root`, when every one of them can be trusted. */
+function writeStats(file, root, key, signatures, takenMs) {
+  const entries = [...signatures];
+  if (entries.some(([, sig]) => sig === null)) return;
+  const absolute = (relative) => (relative === 'scripts/bundle.js' ? __filename : path.join(root, relative));
+  if (entries.some(([relative]) => newestChangeMs(absolute(relative)) > takenMs - settings.untrustedWindowMs)) return;
+  try {
+    writeAtomically(file, JSON.stringify({ root, runtime: runtime(), key, signatures: Object.fromEntries(entries) }));
+  } catch {
+    // Only speed is lost.
+  }
+}
+
+/** Whether the paths that proved the stats' key are all untouched since. */
+function unchanged(root, stats) {
+  if (stats === undefined || stats.root !== root || stats.runtime !== runtime()) return false;
+  for (const [relative, sig] of Object.entries(stats.signatures)) {
+    const absolute = relative === 'scripts/bundle.js' ? __filename : path.join(root, relative.endsWith('/') ? relative.slice(0, -1) : relative);
+    if (signature(absolute) !== sig) return false;
+  }
+  return true;
+}
+
 function writeAtomically(file, content) {
-  const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const temporary = `${file}.${process.pid}.${Math.random().toString(16).slice(2, 10)}.tmp`;
   fs.writeFileSync(temporary, content);
   fs.renameSync(temporary, file);
 }
@@ -212,7 +282,8 @@ async function build(root, entry, dir) {
   // Inputs esbuild read without the plugin (another loader, e.g. a text file) are hashed as they are now.
   for (const file of inputs.map(toRoot)) if (packageDir(file) === undefined && !sources.has(file)) record.sources.push(file);
   record.sources.sort();
-  record.key = buildKey(root, record, (file) => sources.get(file) ?? readOrUndefined(path.join(root, file)));
+  const read = reader(root);
+  record.key = buildKey(root, record, read, (file) => sources.get(file) ?? read.file(file));
 
   const files = cacheFiles(dir, entry);
   fs.mkdirSync(dir, { recursive: true });
@@ -242,18 +313,40 @@ function prune(dir, stem, keep) {
   }
 }
 
-/** A remembered build of `entry` whose key still matches the files of `root`, if any. */
+/**
+ * A remembered build of `entry` whose key still matches the files of `root`, if any: at once
+ * when the paths that proved it last time are untouched, else by hashing their content.
+ */
 function findBuild(root, entry, dir) {
   const files = cacheFiles(dir, entry);
-  for (const record of readIndex(files.index)) {
-    if (record.entry === entry && buildKey(root, record) === record.key && fs.existsSync(files.bundle(record.key))) return record;
+  const builds = readIndex(files.index);
+  const stats = statsFile(dir, files.stem, root);
+  let proven;
+  try {
+    proven = JSON.parse(fs.readFileSync(stats, 'utf8'));
+  } catch {
+    proven = undefined;
+  }
+  const fast = proven === undefined ? undefined : builds.find((r) => r.key === proven.key && r.entry === entry);
+  if (fast !== undefined && fs.existsSync(files.bundle(fast.key)) && unchanged(root, proven)) return fast;
+  for (const record of builds) {
+    if (record.entry !== entry || !fs.existsSync(files.bundle(record.key))) continue;
+    const signatures = new Map();
+    const takenMs = Date.now();
+    if (buildKey(root, record, reader(root, signatures)) === record.key) {
+      writeStats(stats, root, record.key, signatures, takenMs);
+      return record;
+    }
   }
   return undefined;
 }
 
 /** V8 code caches depend on the V8 flags: one file per flag set. */
 function codeCacheFile(bundleFile) {
-  const flags = crypto.createHash('sha256').update(`${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`).digest('hex').slice(0, 8);
+  const text = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  const flags = h.toString(16).padStart(8, '0');
   return `${bundleFile.slice(0, -'.js'.length)}-${flags}.v8`;
 }
 
@@ -308,4 +401,4 @@ async function load(root, entry) {
   };
 }
 
-module.exports = { load, buildKey, cacheDir, EXTERNAL };
+module.exports = { load, buildKey, cacheDir, settings, EXTERNAL };

@@ -11,6 +11,7 @@ interface Loaded {
 interface BundleModule {
   load(root: string, entry: string): Promise<Loaded>;
   cacheDir(root: string): string;
+  settings: { untrustedWindowMs: number };
 }
 // Plain JavaScript (it runs before anything is compiled), so required rather than imported.
 const bundle = require('../../scripts/bundle') as BundleModule;
@@ -135,6 +136,46 @@ describe('the command bundle cache (scripts/bundle.js)', () => {
     } finally {
       for (const dir of [first, second]) fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('after one run proved a build, the next ones check stat signatures instead of reading', () => {
+    const window = bundle.settings.untrustedWindowMs;
+    afterEach(() => { bundle.settings.untrustedWindowMs = window; });
+    const statsFiles = (): string[] => fs.readdirSync(bundle.cacheDir(root)).filter((f) => f.endsWith('.stats.json'));
+    /** How many times a run reads the entry's source file. */
+    async function readsOfSource(): Promise<{ reads: number; result: { output: unknown; built: boolean } }> {
+      const realFs = require('node:fs') as typeof fs;
+      const spy = jest.spyOn(realFs, 'readFileSync');
+      try {
+        const result = await run(root);
+        return { reads: spy.mock.calls.filter(([file]) => String(file) === path.join(root, 'src/lib/message.ts')).length, result };
+      } finally {
+        spy.mockRestore();
+      }
+    }
+
+    test('paths changed within the untrusted window are hashed again, and no signatures are kept', async () => {
+      await run(root);
+      await run(root);
+      expect(statsFiles()).toEqual([]);
+      expect((await readsOfSource()).reads).toBe(1);
+    });
+
+    test('untouched paths are not read; any edit, even of the same size, or a new file, is seen', async () => {
+      bundle.settings.untrustedWindowMs = 0;
+      await run(root);
+      expect((await readsOfSource()).reads).toBe(1);
+      expect(statsFiles()).toHaveLength(1);
+      expect(await readsOfSource()).toEqual({ reads: 0, result: { output: 'one js v1', built: false } });
+      edit(root, 'src/lib/message.ts', "export const message: string = 'eno';\n");
+      expect(await run(root)).toEqual({ output: 'eno js v1', built: true });
+      await run(root);
+      expect((await readsOfSource()).reads).toBe(0);
+      edit(root, 'src/lib/other.ts', "export const other: string = 'ts';\n");
+      expect(await run(root)).toEqual({ output: 'eno ts v1', built: true });
+      edit(root, 'node_modules/.package-lock.json', '{ "changed": true }\n');
+      expect(await run(root)).toEqual({ output: 'eno ts v1', built: true });
+    });
   });
 
   test('bundles one copy of a package version that is installed twice', async () => {
