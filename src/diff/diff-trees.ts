@@ -12,9 +12,12 @@ import { type ParseCache, type RenderedObject, type RenderedTree, readRenderedTr
 
 const REVIEW_ACCESS = "Check that it names one environment's tags only, and only the ports and users it needs.";
 
-export function diffTrees(base: FileTree, head: FileTree): DiffReport {
-  // One parse per distinct file content: an unchanged file yields the very same objects twice.
-  const cache: ParseCache = new Map();
+/**
+ * `cache`: parsed file contents to share (the diff fills it with the head's files while the
+ * base renders); one parse per distinct content, so an unchanged file yields the very same
+ * objects on both sides.
+ */
+export function diffTrees(base: FileTree, head: FileTree, cache: ParseCache = new Map()): DiffReport {
   const before = readRenderedTree(base, cache);
   const after = readRenderedTree(head, cache);
   const dangers: Danger[] = [];
