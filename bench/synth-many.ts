@@ -2,8 +2,9 @@
  * Benchmark entry: synthesizes N generated environments in one process, as `npm run synth`
  * does (validate, then build every file in memory). Each is a variant of staging named
  * env001… with its own namespace, tags, hostname, vault items, fleet and tailnet, so the
- * result is a valid model. `node bench/run.js` bundles and times it for N=3 and N=100.
- * Usage: node <bundle> <N>; prints the number of files built.
+ * result is a valid model. `node bench/run.js` times it for N=3, 100 and 300.
+ * Usage: node bench/synth-many.js <N> (which loads this file as the commands are loaded);
+ * prints the number of files built.
  */
 import { ENVIRONMENTS } from '../src/config/environments';
 import { loadModel } from '../src/config/load';
@@ -35,13 +36,14 @@ export function generatedModel(count: number): { environments: EnvironmentConfig
   return { environments, tailnets };
 }
 
-if (require.main === module) {
-  const count = Number(process.argv[2]);
+export function main(argv: readonly string[]): number {
+  const count = Number(argv[0]);
   if (!Number.isInteger(count) || count < 1) {
-    process.stderr.write(`usage: synth-many <N>, N a whole number of at least 1; got ${JSON.stringify(process.argv[2])}\n`);
-    process.exit(2);
+    process.stderr.write(`usage: synth-many <N>, N a whole number of at least 1; got ${JSON.stringify(argv[0])}\n`);
+    return 2;
   }
   const { environments, tailnets } = generatedModel(count);
   const result = build(loadModel(environments, tailnets));
   process.stdout.write(`${result.files.size}\n`);
+  return 0;
 }

@@ -1,44 +1,74 @@
 #!/usr/bin/env node
 /**
- * Runs a command of src/cli/ (`node scripts/run.js <command> [args…]`).
- * esbuild bundles the TypeScript (transpile only, no type check: `npm run typecheck` does
- * that) into .build/, which is then required in this same process. This keeps the main job
- * well under a second; a type-checking loader would take several.
+ * Runs a command (`node scripts/run.js <command> [args…]`): the package.json scripts, CI and
+ * cdk8s.yaml all come through here. A command is a module of src/cli/ exporting
+ * `main(argv): number | Promise<number>` (the exit code). scripts/bundle.js loads it as one
+ * cached bundle (built again only when a source or dependency changed) through V8's code
+ * cache, which keeps the main job near the cost of loading cdk8s-plus itself.
  */
 'use strict';
 const path = require('node:path');
-const fs = require('node:fs');
 
-const [command, ...args] = process.argv.slice(2);
+/** Command → its module. Add a line to add a command (kept sorted). */
+const COMMANDS = {
+  'cdk8s-app': 'src/cli/cdk8s-app.ts',
+  check: 'src/cli/check.ts',
+  'credential-renewal': 'src/cli/credential-renewal.ts',
+  'derive-crds': 'src/cli/derive-crds.ts',
+  diff: 'src/cli/diff.ts',
+  environments: 'src/cli/environments.ts',
+  matrix: 'src/cli/matrix.ts',
+  'new-environment': 'src/cli/new-environment.ts',
+  'preview-offline': 'src/cli/preview-offline.ts',
+  redact: 'src/cli/redact.ts',
+  'set-image': 'src/cli/set-image.ts',
+  synth: 'src/cli/synth.ts',
+  takeover: 'src/cli/takeover.ts',
+};
+
 const root = path.resolve(__dirname, '..');
-const entry = path.join(root, 'src', 'cli', `${command}.ts`);
-if (!command || !fs.existsSync(entry)) {
-  const commands = fs.readdirSync(path.join(root, 'src', 'cli')).filter((f) => f.endsWith('.ts') && f !== 'context.ts').map((f) => f.slice(0, -3));
-  console.error(`usage: node scripts/run.js <command> [args…]\ncommands: ${commands.join(', ')}`);
-  process.exit(2);
-}
-const outfile = path.join(root, '.build', `${command}.js`);
-const { formatMessages, reportFailure } = require('./report-failure');
-try {
-const { warnings } = require('esbuild').buildSync({
-  entryPoints: [entry],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  sourcemap: 'inline',
-  logLevel: 'silent',
-});
-if (warnings.length > 0) console.error(`${command}: warning:\n${formatMessages(warnings, root)}`);
-} catch (error) {
-  process.exit(reportFailure(command, error, args, root));
-}
-process.setSourceMapsEnabled(true);
 
-// User errors (scripts/report-failure.js) print their message only; a bug prints its stack.
-Promise.resolve()
-  .then(() => require(outfile).main(args))
-  .then((code) => { process.exitCode = code; })
-  .catch((error) => { process.exitCode = reportFailure(command, error, args, root); });
+/**
+ * Runs `entry` (a module path relative to the repository) with `args`. Expected failures (bad
+ * configuration, bad usage) print their message only; anything else is a bug and prints its
+ * stack, mapped to the TypeScript sources.
+ */
+async function runEntry(name, entry, args) {
+  const { reportFailure } = require('./report-failure');
+  let loaded;
+  try {
+    loaded = await require('./bundle').load(root, entry);
+  } catch (error) {
+    // A build error (a syntax error in an environment file, say) is located, not a stack.
+    process.exitCode = reportFailure(name, error, args, root);
+    return;
+  }
+  let completed = false;
+  try {
+    process.exitCode = await loaded.exports.main(args);
+    completed = process.exitCode !== 2;
+  } catch (error) {
+    // Stacks point at the TypeScript sources, so a configuration file that fails to evaluate is located.
+    for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) e.stack = loaded.mapStack(e.stack);
+    if (error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) Object.assign(error, { userFacing: true, exitCode: 2 });
+    // User errors (src/errors/user-error.ts) print their message only; a bug prints its stack.
+    process.exitCode = reportFailure(name, error, args, root);
+  }
+  // Only a run that did its work (not a usage error or a crash): the code cache keeps what the
+  // first saved run compiled.
+  if (completed) loaded.saveCodeCache();
+}
+
+if (require.main === module) {
+  const [command, ...args] = process.argv.slice(2);
+  if (!Object.hasOwn(COMMANDS, command ?? '')) {
+    console.error(`usage: node scripts/run.js <command> [args…]\ncommands: ${Object.keys(COMMANDS).join(', ')}`);
+    process.exit(2);
+  }
+  runEntry(command, COMMANDS[command], args).catch((error) => {
+    console.error(`${command} failed:`, error);
+    process.exitCode = 1;
+  });
+}
+
+module.exports = { COMMANDS, runEntry };

@@ -34,9 +34,21 @@ export interface GateOptions {
   readonly cacheDir?: string | undefined;
 }
 
-/** The cache `npm run check`/`synth` use: beside the esbuild output, ignored by git. */
+/**
+ * The cache `npm run check`/`synth` use: `.build/crd-validators` beside the node_modules in
+ * use (its real path, as scripts/bundle.js does for the command bundles), ignored by git. A
+ * checkout that borrows node_modules (the diff's base, the bench's worktree) shares it, so it
+ * does not compile the CRD schemas again; entries are keyed by content, so sharing is safe.
+ */
 export function defaultCrdCacheDir(): string {
-  return path.join(repoRoot(), '.build', 'crd-validators');
+  const root = repoRoot();
+  let modules: string;
+  try {
+    modules = fs.realpathSync(path.join(root, 'node_modules'));
+  } catch {
+    return path.join(root, '.build', 'crd-validators');
+  }
+  return path.join(path.dirname(modules), '.build', 'crd-validators');
 }
 
 /**

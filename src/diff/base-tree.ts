@@ -1,7 +1,7 @@
 /**
  * The diff's git adapter: the rendered output tree of a base commit, rendered by that
  * commit's own code. The commit is exported (`git archive`, which touches neither the
- * working tree nor the index) into a temporary directory that borrows this checkout's
+ * working tree nor the index) into a checkout kept for reuse that borrows this checkout's
  * node_modules, and its `synth` writes into a temporary `dist/`. A base that cannot render
  * itself (no `scripts/run.js`, or its synth fails) falls back to the `dist/` committed there,
  * and says so.
@@ -52,25 +52,68 @@ export function resolveCommit(root: string, ref: string): string {
   }
 }
 
+/** Base checkouts kept for reuse (a commit's files never change): the latest few. */
+const KEPT_CHECKOUTS = 4;
+
+/**
+ * Where base checkouts are kept: `.build/diff-base/` beside the node_modules in use (its real
+ * path, like the bundle and CRD validator caches), else a temporary directory.
+ */
+function checkoutsDir(root: string): string {
+  try {
+    return path.join(path.dirname(fs.realpathSync(path.join(root, 'node_modules'))), '.build', 'diff-base');
+  } catch {
+    return path.join(os.tmpdir(), 'diff-base');
+  }
+}
+
+/**
+ * The files of `commit`, exported by `git archive` (which touches neither the working tree nor
+ * the index) into `<checkouts>/<commit>`, once: a later diff against the same base reuses
+ * them. The export is made aside and renamed into place, so a checkout is always complete.
+ */
+function checkoutOf(root: string, commit: string): string {
+  const dir = checkoutsDir(root);
+  const checkout = path.join(dir, commit);
+  if (fs.existsSync(checkout)) {
+    const now = new Date();
+    fs.utimesSync(checkout, now, now);
+    return checkout;
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(dir, `.${commit}.`));
+  try {
+    // The archive goes straight from git to tar, never to disk.
+    const archive = execFileSync('git', ['-C', root, 'archive', '--format=tar', commit], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1024 * 1024 * 1024 });
+    execFileSync('tar', ['-xf', '-', '-C', staging], { input: archive, stdio: ['pipe', 'ignore', 'pipe'] });
+    if (!fs.existsSync(path.join(staging, 'node_modules'))) fs.symlinkSync(path.join(root, 'node_modules'), path.join(staging, 'node_modules'), 'dir');
+    fs.renameSync(staging, checkout);
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    // Another diff made the same checkout meanwhile.
+    if (!fs.existsSync(checkout)) throw error;
+  }
+  // The oldest checkouts beyond KEPT_CHECKOUTS go, in the background.
+  const kept = fs.readdirSync(dir).filter((name) => /^[0-9a-f]{40,64}$/.test(name))
+    .map((name) => ({ name, used: fs.statSync(path.join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.used - a.used);
+  for (const { name } of kept.slice(KEPT_CHECKOUTS)) fs.promises.rm(path.join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+  return checkout;
+}
+
 /**
  * Starts rendering the base; the returned promise settles when done. Callers render the head
  * meanwhile: the base synth runs in its own process, on another core.
  */
 export async function renderBaseTree(root: string, ref: string): Promise<BaseTree> {
   const commit = resolveCommit(root, ref);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-base-'));
+  const checkout = checkoutOf(root, commit);
+  const committedDist = (): FileTree => readTree(path.join(checkout, 'dist'));
+  if (!fs.existsSync(path.join(checkout, 'scripts', 'run.js'))) {
+    return { commit, files: committedDist(), notes: [`the base ${short(commit)} has no scripts/run.js, so this compares with the dist/ committed there.`] };
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-base-out-'));
   try {
-    const checkout = path.join(work, 'checkout');
-    fs.mkdirSync(checkout);
-    const archive = path.join(work, 'base.tar');
-    git(root, ['archive', '--format=tar', `--output=${archive}`, commit]);
-    execFileSync('tar', ['-xf', archive, '-C', checkout], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const committedDist = (): FileTree => readTree(path.join(checkout, 'dist'));
-
-    if (!fs.existsSync(path.join(checkout, 'scripts', 'run.js'))) {
-      return { commit, files: committedDist(), notes: [`the base ${short(commit)} has no scripts/run.js, so this compares with the dist/ committed there.`] };
-    }
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
     const out = path.join(work, 'dist');
     const result = await run(process.execPath, ['scripts/run.js', 'synth', '--out', out, '-q'], checkout);
     if (result.code !== 0) {
@@ -79,7 +122,8 @@ export async function renderBaseTree(root: string, ref: string): Promise<BaseTre
     }
     return { commit, files: readTree(out), notes: [] };
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    // Removed in the background while the caller compares: the process waits for it to finish.
+    fs.promises.rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

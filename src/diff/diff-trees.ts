@@ -8,13 +8,18 @@ import { diffFields } from './object-diff';
 import { diffPolicy } from './policy-diff';
 import { redactTree } from './redact';
 import type { Danger, DiffReport, EnvironmentDiff, FileChange, ObjectChange, ObjectRef, TailnetDiff } from './report';
-import { type RenderedObject, type RenderedTree, readRenderedTree } from './rendered-tree';
+import { type ParseCache, type RenderedObject, type RenderedTree, readRenderedTree } from './rendered-tree';
 
 const REVIEW_ACCESS = "Check that it names one environment's tags only, and only the ports and users it needs.";
 
-export function diffTrees(base: FileTree, head: FileTree): DiffReport {
-  const before = readRenderedTree(base);
-  const after = readRenderedTree(head);
+/**
+ * `cache`: parsed file contents to share (the diff fills it with the head's files while the
+ * base renders); one parse per distinct content, so an unchanged file yields the very same
+ * objects on both sides.
+ */
+export function diffTrees(base: FileTree, head: FileTree, cache: ParseCache = new Map()): DiffReport {
+  const before = readRenderedTree(base, cache);
+  const after = readRenderedTree(head, cache);
   const dangers: Danger[] = [];
   const environments = sortedUnion(before.environments, after.environments)
     .map((name) => diffEnvironment(name, before.environments.get(name) ?? new Map(), after.environments.get(name) ?? new Map(), dangers));
@@ -37,7 +42,7 @@ function diffEnvironment(
     const a = after.get(key);
     if (b === undefined) added.push({ key, content: redactTree(a!.object) });
     else if (a === undefined) removed.push({ key, content: redactTree(b.object) });
-    else {
+    else if (b.object !== a.object) {
       const fields = diffFields(b.object, a.object);
       if (fields.length === 0) continue;
       changed.push({ key, fields });
@@ -48,7 +53,8 @@ function diffEnvironment(
 }
 
 function diffTailnet(tailnet: string, before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined, dangers: Danger[]): TailnetDiff {
-  const sections = diffPolicy(before ?? {}, after ?? {});
+  // An unchanged policy file was parsed once: the same object on both sides, nothing to compare.
+  const sections = before !== undefined && before === after ? [] : diffPolicy(before ?? {}, after ?? {});
   const scope = `tailnet ${tailnet}`;
   for (const section of sections) {
     for (const rule of section.added.filter((r) => r.widens)) {

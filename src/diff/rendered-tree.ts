@@ -25,7 +25,13 @@ export interface RenderedObject {
   readonly object: KubeObject;
 }
 
-export function readRenderedTree(files: FileTree): RenderedTree {
+/**
+ * What a file's content reads as, by content: the diff reads the base and the head with one
+ * cache, so a file left unchanged is parsed once and both sides hold the same objects.
+ */
+export type ParseCache = Map<string, KubeObject[] | Record<string, unknown> | string>;
+
+export function readRenderedTree(files: FileTree, cache: ParseCache = new Map()): RenderedTree {
   const environments = new Map<string, Map<string, RenderedObject>>();
   const tailnets = new Map<string, Record<string, unknown>>();
   const others = new Map<string, { content: string; note?: string }>();
@@ -33,11 +39,11 @@ export function readRenderedTree(files: FileTree): RenderedTree {
   for (const [file, content] of files) {
     const parts = file.split('/');
     if (parts.length === 2 && parts[0] === TAILNET_DIR && file.endsWith('.hujson')) {
-      const policy = parsePolicy(content);
+      const policy = cached(cache, `hujson\0${content}`, () => parsePolicy(content)) as Record<string, unknown> | string;
       if (typeof policy === 'string') others.set(file, { content, note: policy });
       else tailnets.set(parts[1]!.slice(0, -'.hujson'.length), policy);
     } else if (parts.length === 2 && parts[0] !== TAILNET_DIR && /\.ya?ml$/.test(file)) {
-      const objects = parseManifests(content);
+      const objects = cached(cache, `yaml\0${content}`, () => parseManifests(content)) as KubeObject[] | string;
       if (typeof objects === 'string') {
         others.set(file, { content, note: objects });
         continue;
@@ -56,6 +62,15 @@ export function readRenderedTree(files: FileTree): RenderedTree {
     }
   }
   return { environments, tailnets, others };
+}
+
+function cached<T extends KubeObject[] | Record<string, unknown> | string>(cache: ParseCache, key: string, parse: () => T): T {
+  let value = cache.get(key) as T | undefined;
+  if (value === undefined) {
+    value = parse();
+    cache.set(key, value);
+  }
+  return value;
 }
 
 /** The objects of a manifest file, or why it cannot be read. */

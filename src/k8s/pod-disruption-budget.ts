@@ -1,4 +1,5 @@
-import { k8s } from 'cdk8s-plus-28';
+// The generated Kubernetes API alone: the rest of cdk8s-plus (its L2 constructs) is unused and costs load time.
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import type { PodDisruptionBudgetConfig } from '../config/types';
 

@@ -1,5 +1,6 @@
 /** Building blocks shared by the processor Deployments. */
-import { k8s } from 'cdk8s-plus-28';
+// The generated Kubernetes API alone: the rest of cdk8s-plus (its L2 constructs) is unused and costs load time.
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { Resources } from '../config/types';
 
 export function resourceRequirements(resources: Resources): k8s.ResourceRequirements {

@@ -9,9 +9,12 @@ export type FileTree = ReadonlyMap<string, string>;
 
 /**
  * Replaces `dir` with exactly `files`. Everything is written to a sibling staging directory
- * first and swapped in with renames, so a failure leaves the previous tree untouched.
+ * first and swapped in with renames, so a failure leaves the previous tree untouched. When
+ * `dir` already holds exactly `files` (synthesis is deterministic: the common case), nothing
+ * is written.
  */
 export function writeTreeAtomically(dir: string, files: FileTree): void {
+  if (isSameTree(compareTrees(files, readTree(dir)))) return;
   const parent = path.dirname(path.resolve(dir));
   const base = path.basename(dir);
   const staging = fs.mkdtempSync(path.join(parent, `.${base}.next-`));

@@ -24,6 +24,18 @@ describe('writeTreeAtomically', () => {
     expect(fs.readdirSync(root)).toEqual(['dist']);
   });
 
+  test('writes nothing when the directory already holds exactly these files, and rewrites it when one differs', () => {
+    const dir = path.join(root, 'dist');
+    writeTreeAtomically(dir, new Map([['a/x.yaml', 'x'], ['b.yaml', 'b']]));
+    const inode = fs.statSync(dir).ino;
+    writeTreeAtomically(dir, new Map([['a/x.yaml', 'x'], ['b.yaml', 'b']]));
+    expect(fs.statSync(dir).ino).toBe(inode);
+    fs.writeFileSync(path.join(dir, 'extra.yaml'), 'stale');
+    writeTreeAtomically(dir, new Map([['a/x.yaml', 'x'], ['b.yaml', 'b']]));
+    expect([...readTree(dir)]).toEqual([['a/x.yaml', 'x'], ['b.yaml', 'b']]);
+    expect(fs.statSync(dir).ino).not.toBe(inode);
+  });
+
   test('compareTrees reports added, removed and changed files', () => {
     expect(compareTrees(new Map([['a', '1'], ['b', '2']]), new Map([['b', '3'], ['c', '4']])))
       .toEqual({ added: ['a'], removed: ['c'], changed: ['b'] });

@@ -133,18 +133,24 @@ export function isEmptySelector(selector: LabelSelector | undefined): boolean {
  * when asked for: checks walk every string of every object, and report few.
  */
 export function forEachStringLeaf(value: unknown, visit: (text: string, property: string | undefined, path: () => string) => void): void {
-  const segments: string[] = [];
-  const path = (): string => segments.join('');
+  // Segments stay raw (an index or a key) and become text only when a path is asked for.
+  const segments: (string | number)[] = [];
+  const path = (): string => segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
   const walk = (node: unknown, property: string | undefined): void => {
     if (typeof node === 'string') {
       visit(node, property, path);
     } else if (Array.isArray(node)) {
-      node.forEach((item, i) => { segments.push(`[${i}]`); walk(item, property); segments.pop(); });
+      for (let i = 0; i < node.length; i++) {
+        segments.push(i);
+        walk(node[i], property);
+        segments.pop();
+      }
     } else if (node !== null && typeof node === 'object') {
-      for (const [key, child] of Object.entries(node)) {
-        segments.push(segments.length === 0 ? key : `.${key}`);
+      const object = node as Record<string, unknown>;
+      for (const key of Object.keys(object)) {
+        segments.push(key);
         visit(key, undefined, path);
-        walk(child, key);
+        walk(object[key], key);
         segments.pop();
       }
     }
