@@ -1,3 +1,5 @@
+import { ENV_VARS } from './env-vars';
+
 /**
  * Facts of the Tart VM image that other layers need: the tailnet policy's SSH rule and the
  * checks read them here; the image (vm/packer) creates the account.
@@ -12,17 +14,17 @@ export const VM_DIAGNOSTICS_USER = 'tuist-diagnostics';
 
 /**
  * Environment variables the VM's boot scripts read (vm/README.md, "Environment"), which the
- * xcresult Deployment sets. Names only: the values come from each environment's config.
+ * xcresult Deployment sets: the names are ENV_VARS' (one definition), grouped for the VM.
  */
 export const VM_ENV = {
   /** The VM's own tags, `tag:a,tag:b`; always set (an OAuth client secret needs them). */
-  tags: 'TAILSCALE_TAGS',
+  tags: ENV_VARS.tailscaleTags,
   /** `<hostname>=<tag>,…`: each name pinned only from the peer whose MagicDNS name it is, carrying that tag. */
-  pinHosts: 'TAILSCALE_PIN_HOSTS',
+  pinHosts: ENV_VARS.tailscalePinHosts,
   /** Tags whose peers are pinned under their own MagicDNS names (the cluster's other receivers). */
-  peerTags: 'TAILSCALE_PEER_TAGS',
+  peerTags: ENV_VARS.tailscalePeerTags,
   /** The release artifact, `<registry>/<repository>@sha256:<manifest digest>`, fetched at boot. */
-  release: 'TUIST_XCRESULT_PROCESSOR_RELEASE',
+  release: ENV_VARS.xcresultRelease,
 } as const;
 
 /** One name the VM pins into its hosts file, and the tag its holder must carry. */
