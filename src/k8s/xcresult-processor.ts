@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { COMPONENTS, METRICS_PORT, OBJECT_NAMES, componentLabels, imageReference, selectorLabels } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
+import { poolerProxyTags } from '../tailnet/paths';
 import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
 import type { VmCredential } from './vm-credential';
@@ -57,8 +58,9 @@ export class XcresultProcessor extends Construct {
       secretEnv('TAILSCALE_AUTH_KEY', props.credential.secretName, props.credential.key),
       // Each roll boots a new VM, which registers as a new device named after its Pod.
       fieldEnv('TAILSCALE_HOSTNAME', 'metadata.name'),
-      // The VM pins only the peers it needs into /etc/hosts: this environment's proxies.
-      literalEnv('TAILSCALE_PEER_TAGS', env.tailnet.clusterTag),
+      // The VM pins only the peers it needs into /etc/hosts: this environment's proxies (the
+      // pooler's carries its own tags, the others the cluster tag).
+      literalEnv('TAILSCALE_PEER_TAGS', [...new Set([...poolerProxyTags(env), env.tailnet.clusterTag])].join(',')),
       // An OAuth client mints the node's key itself and must say which tags it asks for.
       ...(props.credential.kind === 'oauth-client' ? [literalEnv('TAILSCALE_TAGS', env.tailnet.vmTag)] : []),
     ];

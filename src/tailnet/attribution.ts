@@ -5,7 +5,7 @@
  */
 import type { TailnetConfig } from '../config/tailnets';
 import type { EnvironmentConfig } from '../config/types';
-import { basePolicyFragment } from './fragments';
+import { basePolicyFragment, environmentTags } from './fragments';
 import { isolationTests } from './compose';
 import {
   BASE_OWNER, type Grant, type PolicyDocument, type PolicyFragment, type PolicyTest, type SshRule, type SshTest,
@@ -24,7 +24,7 @@ export function tagOwnershipOf(tailnet: TailnetConfig, environments: readonly En
   const own = environments.filter((env) => env.tailnet.tailnet === tailnet.name);
   return tagOwnership([
     basePolicyFragment(tailnet, own),
-    ...own.map((env) => ({ owner: env.name, tags: [env.tailnet.operatorTag, env.tailnet.clusterTag, env.tailnet.vmTag] }) as PolicyFragment),
+    ...own.map((env) => ({ owner: env.name, tags: environmentTags(env) }) as PolicyFragment),
   ]);
 }
 

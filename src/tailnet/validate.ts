@@ -28,6 +28,9 @@ export interface PolicyContext {
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
+/** The user roles Tailscale offers as autogroups; they may own tags. */
+const ROLE_AUTOGROUPS = ['autogroup:owner', 'autogroup:admin', 'autogroup:it-admin', 'autogroup:network-admin'];
+
 /** Fields each rule may have; anything else (e.g. `app`, `via`, postures) is outside what we evaluate. */
 const ALLOWED_FIELDS = {
   grants: ['src', 'dst', 'ip'],
@@ -176,6 +179,8 @@ function checkReferences(p: Problems, doc: PolicyDocument, tags: ReadonlySet<str
       p.add(path, `${show(name)} is not declared in tagOwners; the control plane rejects rules and tests naming undeclared tags. Fix: declare it in its environment's fragment, or use a declared tag.`);
     } else if (kind === 'group' && !groups.has(name)) {
       p.add(path, `${show(name)} is not declared in groups. Fix: declare it (src/config/tailnets.ts) or use a declared group.`);
+    } else if (kind === 'autogroup' && path.startsWith('tagOwners[') && ROLE_AUTOGROUPS.includes(name)) {
+      // A role may own tags (the live tailnet: autogroup:admin); it grants no access.
     } else if (kind === 'wildcard' || kind === 'autogroup') {
       p.add(path, `${show(name)} is a wildcard; every rule names its tags, groups or users (default deny, least privilege).`);
     } else if (kind === 'unsupported') {

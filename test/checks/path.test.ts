@@ -4,6 +4,11 @@ import { runChecks } from '../../src/checks/run';
 import {
   container, env, expectOnlyFailure, linux, pick, pooler, processorSecret, resultOf, runBroken, validInput, xcresult,
 } from './helpers';
+import { poolerProxyTags } from '../../src/tailnet/paths';
+import type { EnvironmentConfig } from '../../src/config/types';
+import { canary, production } from '../fixtures';
+
+const proxyTagOf = (e: EnvironmentConfig): string => poolerProxyTags(e)[0]!;
 
 describe('path proof', () => {
   test('all three environments pass on the committed configuration (canary\'s vault credential is assumed, not proven)', () => {
@@ -78,10 +83,11 @@ describe('path proof', () => {
       expect(expectOnlyFailure(run, 'path.pooler-exposure', 'staging').message).toMatch(/tailscale.com\/expose is "false"/);
     });
 
-    test('fails when the proxy carries a tag besides the cluster tag', () => {
-      const run = runBroken('canary', (objects) => { pooler(objects).spec.serviceTemplate.metadata.annotations['tailscale.com/tags'] = 'tag:tuist-k8s-canary,tag:tuist-debug-canary'; });
+    test('fails when the proxy carries a tag besides its own', () => {
+      const own = poolerProxyTags(canary).join(',');
+      const run = runBroken('canary', (objects) => { pooler(objects).spec.serviceTemplate.metadata.annotations['tailscale.com/tags'] = `${own},tag:tuist-debug-canary`; });
       const failure = expectOnlyFailure(run, 'path.pooler-exposure', 'canary');
-      expect(failure.message).toMatch(/"tag:tuist-k8s-canary,tag:tuist-debug-canary"; the environment's cluster tag is "tag:tuist-k8s-canary"/);
+      expect(failure.message).toContain(`"${own},tag:tuist-debug-canary"; the pooler proxy's tags are "${own}"`);
     });
   });
 
@@ -92,8 +98,9 @@ describe('path proof', () => {
       tuist.document.grants = tuist.document.grants.filter((g) => !(g.src.includes('tag:tuist-macmini-canary') && g.ip.includes('tcp:5432')));
       const run = runChecks(input);
       const failure = expectOnlyFailure(run, 'path.policy-grant', 'canary');
-      expect(failure.message).toMatch(/In tailnet "tuist", no grant lets tag:tuist-macmini-canary reach the proxy's tag tag:tuist-k8s-canary on tcp:5432/);
-      expect(failure.fix).toMatch(/Grant tag:tuist-macmini-canary → tag:tuist-k8s-canary on tcp:5432/);
+      const proxyTag = proxyTagOf(canary);
+      expect(failure.message).toContain(`In tailnet "tuist", no grant lets tag:tuist-macmini-canary reach the proxy's tag ${proxyTag} on tcp:5432`);
+      expect(failure.fix).toContain(`Grant tag:tuist-macmini-canary → ${proxyTag} on tcp:5432`);
     });
 
     test('fails when the grant opens another port than the pooler\'s', () => {
@@ -105,7 +112,7 @@ describe('path proof', () => {
 
     test('names the grant that lets the VMs in', () => {
       expect(resultOf(runChecks(validInput()), 'path.policy-grant', 'production').message)
-        .toMatch(/^In tailnet "tuist", grants\[\d+\] \(tag:tuist-macmini-production → tag:tuist-k8s-production on tcp:5432\) lets tag:tuist-macmini-production reach the proxy's tag:tuist-k8s-production on tcp:5432\.$/);
+        .toMatch(new RegExp(`^In tailnet "tuist", grants\\[\\d+\\] \\(tag:tuist-macmini-production → ${proxyTagOf(production)} on tcp:5432\\) lets tag:tuist-macmini-production reach the proxy's ${proxyTagOf(production)} on tcp:5432\\.$`));
     });
 
     test('follows the proxy\'s tags as rendered, not as configured', () => {

@@ -15,7 +15,8 @@ describe('synth command', () => {
   test('writes every environment and prints a summary', () => {
     const { out, ctx } = context();
     expect(main(['--out', dir], ctx)).toBe(0);
-    expect(out.join('\n')).toMatch(/staging\s+tuist-staging\s+.*tuist-pg-pooler-staging \(tag:tuist-k8s-staging\)/);
+    const exposure = staging.pooler.tailnetExposure as { hostname: string; tags: readonly string[] };
+    expect(out.join('\n')).toContain(`${exposure.hostname} (${exposure.tags.join(', ')})`);
     expect([...readTree(dir).keys()]).toEqual(expect.arrayContaining(['staging/pooler.tuist-pg-pooler-rw.yaml', 'production/deployment.tuist-xcresult-processor.yaml']));
   });
 
@@ -50,6 +51,6 @@ describe('synth command', () => {
     const { ctx } = context([env]);
     expect(main(['--out', dir, '-q'], ctx)).toBe(0);
     // Only staging's files, plus the policy of the one tailnet staging is on.
-    expect([...readTree(dir).keys()].filter((f) => !f.startsWith('staging/'))).toEqual(['tailnet/tuist-staging.hujson', 'tailnet/tuist-staging.matrix.md']);
+    expect([...readTree(dir).keys()].filter((f) => !f.startsWith('staging/'))).toEqual([`tailnet/${staging.tailnet.tailnet}.hujson`, `tailnet/${staging.tailnet.tailnet}.matrix.md`]);
   });
 });

@@ -1,4 +1,5 @@
 import { containerEnv, findObject, production, staging, synth, variant } from '../fixtures';
+import { poolerProxyTags } from '../../src/tailnet/paths';
 
 describe('XcresultProcessor', () => {
   const deployment = findObject(synth(staging), 'Deployment', 'tuist-xcresult-processor');
@@ -39,7 +40,8 @@ describe('XcresultProcessor', () => {
       DATABASE_URL: { secretKeyRef: { name: 'tuist-processor-database', key: 'xcresult-processor-database-url' } },
       TAILSCALE_AUTH_KEY: { secretKeyRef: { name: 'tuist-macos-fleet-tailscale', key: 'auth-key' } },
       TAILSCALE_HOSTNAME: { fieldRef: { fieldPath: 'metadata.name' } },
-      TAILSCALE_PEER_TAGS: 'tag:tuist-k8s-staging',
+      // The VM pins its environment's proxies: the pooler's own tags and the cluster tag.
+      TAILSCALE_PEER_TAGS: [...poolerProxyTags(staging), staging.tailnet.clusterTag].join(','),
     });
   });
 

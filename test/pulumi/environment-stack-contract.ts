@@ -52,13 +52,13 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
     const peers = ENVIRONMENTS.filter((e) => e.tailnet.tailnet === env.tailnet.tailnet && e.name !== env.name);
     for (const peer of peers) test(`keeps ${peer.name}'s rules on the shared tailnet as ${peer.name} last deployed them, not as its code says`, async () => {
       // The peer deployed an extra port that its code has since dropped, unpromoted.
-      const deployedPeer = variant(peer, (d) => { d.policy.extraClusterPorts = ['tcp:4000']; });
+      const deployedPeer = variant(peer, (d) => { d.policy.vmToCluster.push({ proto: 'tcp', port: 4000, purpose: 'test' }); });
       const then = loadModel(ENVIRONMENTS.map((e) => (e.name === peer.name ? deployedPeer : e)), TAILNETS);
       const live = planPolicyWrite(then, deployedPeer, '', { overwriteUnmanaged: true }).hujson;
       const run = await runStack(env, { livePolicy: live });
       const written = parsePolicyHujson(String(run.one(RESOURCE_TYPES.acl).inputs.acl));
       const peerVmGrant = written.grants.find((g) => g.src.includes(peer.tailnet.vmTag) && g.dst.includes(peer.tailnet.clusterTag));
-      expect(peerVmGrant?.ip).toEqual(['tcp:5432', 'tcp:4000']);
+      expect(peerVmGrant?.ip).toEqual([...peer.policy.vmToCluster.map((p) => `${p.proto}:${p.port}`), 'tcp:4000']);
       expect(run.outputs.tailnetPolicy.environments).toEqual(expect.arrayContaining([env.name, peer.name]));
     });
 

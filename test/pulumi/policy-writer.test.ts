@@ -6,6 +6,7 @@ import {
 import { policyFromCode } from '../../src/pulumi/tailnet-policy';
 import { PolicyError, type PolicyDocument, parsePolicyHujson } from '../../src/tailnet';
 import { ENVIRONMENTS, TAILNETS, canary, production, staging, variant } from '../fixtures';
+import { poolerProxyTags } from '../../src/tailnet/paths';
 
 const model = loadModel();
 
@@ -13,11 +14,17 @@ const model = loadModel();
 function modelWith(...changed: EnvironmentConfig[]): Model {
   return loadModel(ENVIRONMENTS.map((e) => changed.find((c) => c.name === e.name) ?? e), TAILNETS);
 }
-const withPorts = (env: EnvironmentConfig, ports: string[]): EnvironmentConfig => variant(env, (d) => { d.policy.extraClusterPorts = ports; });
+/** `env` with extra `tcp:N` ports its VMs dial on the cluster tag. */
+const withPorts = (env: EnvironmentConfig, ports: string[]): EnvironmentConfig => variant(env, (d) => {
+  d.policy.vmToCluster.push(...ports.map((p) => ({ proto: 'tcp' as const, port: Number(p.split(':')[1]), purpose: 'test' })));
+});
 
 function write(m: Model, env: EnvironmentConfig, live: string, overwriteUnmanaged = false): PolicyWrite {
   return planPolicyWrite(m, env, live, { overwriteUnmanaged });
 }
+
+/** The ports `env`'s configuration opens from its VMs to its cluster tag, as `tcp:N`. */
+const configured = (env: EnvironmentConfig): string[] => env.policy.vmToCluster.map((p) => `${p.proto}:${p.port}`);
 
 /** Grants of `env`'s VMs to its cluster tag, as `tcp:N` lists. */
 function vmGrants(doc: PolicyDocument, env: EnvironmentConfig): string[][] {
@@ -54,21 +61,21 @@ describe('policy writer: a shared tailnet', () => {
 
   test('an up of canary rolls canary\'s new rules and keeps production\'s as production last deployed them', () => {
     const next = write(after, canary, deployed);
-    expect(vmGrants(next.document, canary)).toEqual([['tcp:5432', 'tcp:9000']]);
-    expect(vmGrants(next.document, production)).toEqual([['tcp:5432', 'tcp:4000']]);
+    expect(vmGrants(next.document, canary)).toEqual([[...configured(canary), 'tcp:9000']]);
+    expect(vmGrants(next.document, production)).toEqual([[...configured(production), 'tcp:4000']]);
     expect(next.environments).toEqual(['canary', 'production']);
   });
 
   test('production\'s own up then rolls production\'s rules and keeps canary\'s', () => {
     const canaryRolled = write(after, canary, deployed).hujson;
     const next = write(after, production, canaryRolled);
-    expect(vmGrants(next.document, production)).toEqual([['tcp:5432', 'tcp:9000']]);
-    expect(vmGrants(next.document, canary)).toEqual([['tcp:5432', 'tcp:9000']]);
+    expect(vmGrants(next.document, production)).toEqual([[...configured(production), 'tcp:9000']]);
+    expect(vmGrants(next.document, canary)).toEqual([[...configured(canary), 'tcp:9000']]);
   });
 
   test('the composed document passes its own tests, which prove the two environments isolated', () => {
     const next = write(after, canary, deployed);
-    const canaryVm = next.document.tests.filter((t) => t.src === production.tailnet.vmTag && (t.deny ?? []).includes(`${canary.tailnet.clusterTag}:5432`));
+    const canaryVm = next.document.tests.filter((t) => t.src === production.tailnet.vmTag && (t.deny ?? []).includes(`${poolerProxyTags(canary)[0]}:5432`));
     expect(canaryVm).not.toEqual([]);
   });
 
@@ -136,8 +143,11 @@ describe('policy writer: a shared tailnet', () => {
   });
 
   test('fails when the live policy is another tailnet\'s, whatever overwriteUnmanagedPolicy says', () => {
-    expect(() => write(model, staging, deployed, true)).toThrow(
-      /^Stack "staging" writes the policy of tailnet "tuist-staging", but the tailnet its Tailscale credentials reach holds the policy of tailnet "tuist" \(revision 2, written by stack "canary"\)\. Nothing was written\. Fix: point this stack's tailnetId/,
+    const elsewhere = { ...TAILNETS[0]!, name: 'tuist-elsewhere' };
+    const moved = variant(staging, (d) => { d.tailnet.tailnet = elsewhere.name; });
+    const other = loadModel(ENVIRONMENTS.map((e) => (e.name === staging.name ? moved : e)), [...TAILNETS, elsewhere]);
+    expect(() => write(other, moved, deployed, true)).toThrow(
+      /^Stack "staging" writes the policy of tailnet "tuist-elsewhere", but the tailnet its Tailscale credentials reach holds the policy of tailnet "tuist" \(revision 2, written by stack "canary"\)\. Nothing was written\. Fix: point this stack's tailnetId/,
     );
   });
 

@@ -18,7 +18,7 @@ describe('stack "staging"', () => {
       'kubernetes:external-secrets.io/v1:ExternalSecret tuist-staging/tuist-processor-database',
       'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-staging/tuist-pg-pooler-rw',
       'pulumi:providers:kubernetes kubernetes-staging',
-      'pulumi:providers:tailscale tailscale-tuist-staging',
+      `pulumi:providers:tailscale tailscale-${staging.tailnet.tailnet}`,
       'tailscale:index/acl:Acl tailnet-policy-acl',
       'tailscale:index/tailnetKey:TailnetKey vm-credential-auth-key',
     ]);

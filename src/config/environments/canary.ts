@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from '../types';
+import { CLUSTER_TO_VM_PORTS, VM_TO_CLUSTER_PORTS } from './tailnet-ports';
 
 export const canary: EnvironmentConfig = {
   name: 'canary',
@@ -6,7 +7,7 @@ export const canary: EnvironmentConfig = {
   namespace: 'tuist-canary',
   tailnet: {
     tailnet: 'tuist',
-    operatorTag: 'tag:tuist-k8s-operator-canary',
+    operatorTag: 'tag:tuist-k8s-canary',
     clusterTag: 'tag:tuist-k8s-canary',
     vmTag: 'tag:tuist-macmini-canary',
   },
@@ -26,7 +27,7 @@ export const canary: EnvironmentConfig = {
     tailnetExposure: {
       enabled: true,
       hostname: 'tuist-pg-pooler-canary',
-      tags: ['tag:tuist-k8s-canary'],
+      tags: ['tag:tuist-pg-pooler-canary'],
     },
   },
   processorSecrets: {
@@ -64,6 +65,7 @@ export const canary: EnvironmentConfig = {
     podDisruptionBudget: { enabled: false },
   },
   policy: {
-    extraClusterPorts: [],
+    vmToCluster: VM_TO_CLUSTER_PORTS,
+    clusterToVm: CLUSTER_TO_VM_PORTS,
   },
 };

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from '../types';
+import { CLUSTER_TO_VM_PORTS, VM_TO_CLUSTER_PORTS } from './tailnet-ports';
 
 export const production: EnvironmentConfig = {
   name: 'production',
@@ -6,7 +7,7 @@ export const production: EnvironmentConfig = {
   namespace: 'tuist',
   tailnet: {
     tailnet: 'tuist',
-    operatorTag: 'tag:tuist-k8s-operator-production',
+    operatorTag: 'tag:tuist-k8s-production',
     clusterTag: 'tag:tuist-k8s-production',
     vmTag: 'tag:tuist-macmini-production',
   },
@@ -26,7 +27,7 @@ export const production: EnvironmentConfig = {
     tailnetExposure: {
       enabled: true,
       hostname: 'tuist-pg-pooler-production',
-      tags: ['tag:tuist-k8s-production'],
+      tags: ['tag:tuist-pg-pooler-production'],
     },
   },
   processorSecrets: {
@@ -63,6 +64,7 @@ export const production: EnvironmentConfig = {
     podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
   },
   policy: {
-    extraClusterPorts: [],
+    vmToCluster: VM_TO_CLUSTER_PORTS,
+    clusterToVm: CLUSTER_TO_VM_PORTS,
   },
 };

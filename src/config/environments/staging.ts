@@ -1,12 +1,13 @@
 import type { EnvironmentConfig } from '../types';
+import { CLUSTER_TO_VM_PORTS, VM_TO_CLUSTER_PORTS } from './tailnet-ports';
 
 export const staging: EnvironmentConfig = {
   name: 'staging',
   stage: 'staging',
   namespace: 'tuist-staging',
   tailnet: {
-    tailnet: 'tuist-staging',
-    operatorTag: 'tag:tuist-k8s-operator-staging',
+    tailnet: 'tuist',
+    operatorTag: 'tag:tuist-k8s-staging',
     clusterTag: 'tag:tuist-k8s-staging',
     vmTag: 'tag:tuist-macmini-staging',
   },
@@ -26,7 +27,7 @@ export const staging: EnvironmentConfig = {
     tailnetExposure: {
       enabled: true,
       hostname: 'tuist-pg-pooler-staging',
-      tags: ['tag:tuist-k8s-staging'],
+      tags: ['tag:tuist-pg-pooler-staging'],
     },
   },
   processorSecrets: {
@@ -63,6 +64,7 @@ export const staging: EnvironmentConfig = {
     podDisruptionBudget: { enabled: false },
   },
   policy: {
-    extraClusterPorts: [],
+    vmToCluster: VM_TO_CLUSTER_PORTS,
+    clusterToVm: CLUSTER_TO_VM_PORTS,
   },
 };
