@@ -90,7 +90,8 @@ export function verifyWritten(write: PolicyWrite, liveAfter: string): PolicyStat
  * deployed: what `preview-offline` assumes is live when no copy of the live policy is given.
  */
 export function policyFromCode(model: Model, tailnet: string): string {
-  const policy = buildTailnetPolicies(model).find((p) => p.tailnet.name === tailnet);
+  // Fragments only: this writer does not compose with a people-owned part yet (composeTailnetPolicy does).
+  const policy = buildTailnetPolicies(model, () => undefined).find((p) => p.tailnet.name === tailnet);
   if (policy === undefined) throw new Error(`No tailnet "${tailnet}" in src/config/tailnets.ts.`);
   const writer = policy.environments.at(-1)?.name ?? 'none';
   return `${renderPolicyStamp({ tailnet, revision: 1, writer, sha256: documentDigest(policy.document) })}\n${renderPolicyHujson(policy, POLICY_PRODUCER)}`;

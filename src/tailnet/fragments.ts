@@ -50,7 +50,7 @@ function grantsOf(ports: readonly GrantedPort[]): Grant[] {
   for (const p of ports) {
     const key = JSON.stringify([p.src, p.dst]);
     const grant = grants.get(key) ?? { src: [p.src], dst: [...p.dst], ip: [] };
-    grant.ip.push(`${p.proto}:${p.port}`);
+    grant.ip!.push(`${p.proto}:${p.port}`);
     grants.set(key, grant);
   }
   return [...grants.values()];
@@ -104,7 +104,7 @@ function probePorts(spec: string): { proto: string; port: number }[] {
  * is accepted, and every other port they open to anyone is denied to it.
  */
 export function networkTests(principals: readonly string[], grants: readonly Grant[]): PolicyTest[] {
-  const probes = grants.flatMap((grant) => grant.dst.flatMap((dst) => grant.ip.flatMap(probePorts).map((p) => ({ ...p, dst, grant }))));
+  const probes = grants.flatMap((grant) => grant.dst.flatMap((dst) => (grant.ip ?? []).flatMap(probePorts).map((p) => ({ ...p, dst, grant }))));
   const tests: PolicyTest[] = [];
   for (const src of principals) {
     for (const proto of PROTOCOLS) {

@@ -95,7 +95,7 @@ describe('path proof', () => {
     test('fails when the tailnet policy has no grant from the VM tag to the proxy\'s tag on tcp:5432', () => {
       const input = validInput();
       const tuist = input.policies.find((p) => p.tailnet.name === 'tuist')!;
-      tuist.document.grants = tuist.document.grants.filter((g) => !(g.src.includes('tag:tuist-macmini-canary') && g.ip.includes('tcp:5432')));
+      tuist.document.grants = tuist.document.grants.filter((g) => !(g.src.includes('tag:tuist-macmini-canary') && (g.ip ?? []).includes('tcp:5432')));
       const run = runChecks(input);
       const failure = expectOnlyFailure(run, 'path.policy-grant', 'canary');
       const proxyTag = proxyTagOf(canary);
@@ -105,7 +105,7 @@ describe('path proof', () => {
 
     test('fails when the grant opens another port than the pooler\'s', () => {
       const input = validInput();
-      const grant = input.policies[0]!.document.grants.find((g) => g.src.includes('tag:tuist-macmini-staging') && g.ip.includes('tcp:5432'))!;
+      const grant = input.policies[0]!.document.grants.find((g) => g.src.includes('tag:tuist-macmini-staging') && (g.ip ?? []).includes('tcp:5432'))!;
       grant.ip = ['tcp:6432'];
       expectOnlyFailure(runChecks(input), 'path.policy-grant', 'staging');
     });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/synth';
 import { ConfigError } from '../../src/config/load';
 import { readTree } from '../../src/synth/output-tree';
-import { ENVIRONMENTS, captureContext as context, canary, staging, variant } from '../fixtures';
+import { ENVIRONMENTS, TAILNETS, captureContext as context, canary, staging, variant } from '../fixtures';
 
 
 
@@ -47,10 +47,12 @@ describe('synth command', () => {
   });
 
   test('synthesizes a configuration variant without touching other environments', () => {
-    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; });
+    // Alone on a tailnet of its own (the shared tailnet's people-owned part names the other environments' tags).
+    const solo = { ...TAILNETS[0]!, name: 'tuist-solo' };
+    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; d.tailnet.tailnet = solo.name; });
     const { ctx } = context([env]);
-    expect(main(['--out', dir, '-q'], ctx)).toBe(0);
+    expect(main(['--out', dir, '-q'], { ...ctx, tailnets: [...TAILNETS, solo] })).toBe(0);
     // Only staging's files, plus the policy of the one tailnet staging is on.
-    expect([...readTree(dir).keys()].filter((f) => !f.startsWith('staging/'))).toEqual([`tailnet/${staging.tailnet.tailnet}.hujson`, `tailnet/${staging.tailnet.tailnet}.matrix.md`]);
+    expect([...readTree(dir).keys()].filter((f) => !f.startsWith('staging/'))).toEqual([`tailnet/${solo.name}.hujson`, `tailnet/${solo.name}.matrix.md`]);
   });
 });

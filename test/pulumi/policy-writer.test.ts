@@ -28,7 +28,7 @@ const configured = (env: EnvironmentConfig): string[] => env.policy.vmToCluster.
 
 /** Grants of `env`'s VMs to its cluster tag, as `tcp:N` lists. */
 function vmGrants(doc: PolicyDocument, env: EnvironmentConfig): string[][] {
-  return doc.grants.filter((g) => g.src.includes(env.tailnet.vmTag) && g.dst.includes(env.tailnet.clusterTag)).map((g) => g.ip);
+  return doc.grants.filter((g) => g.src.includes(env.tailnet.vmTag) && g.dst.includes(env.tailnet.clusterTag)).map((g) => g.ip ?? []);
 }
 
 /** A live text changed as the admin console would: the content changes, the stamp line stays. */
@@ -109,7 +109,7 @@ describe('policy writer: a shared tailnet', () => {
   });
 
   test('fails when the live policy was edited in the admin console, even inside an environment\'s own rules', () => {
-    const edited = consoleEdit(deployed, (doc) => { doc.grants.find((g) => g.src.includes(production.tailnet.vmTag))!.ip.push('tcp:22'); });
+    const edited = consoleEdit(deployed, (doc) => { doc.grants.find((g) => g.src.includes(production.tailnet.vmTag))!.ip!.push('tcp:22'); });
     expect(() => write(after, canary, edited)).toThrow(PolicyWriteError);
     expect(() => write(after, canary, edited)).toThrow(
       /^Stack "canary" did not write the policy of tailnet "tuist": the live policy was changed outside Pulumi since revision 2 \(written by stack "canary"\): its content no longer matches the stamp\. Writing would silently replace it\.\nFix: .*pulumi config set overwriteUnmanagedPolicy true --stack canary/,

@@ -19,10 +19,14 @@ export const policyGrant = environmentCheck<PathInput>(
       return fail(`There is no policy for tailnet "${tailnet}", so nothing lets the VMs reach the proxy.`, `Declare tailnet "${tailnet}" in src/config/tailnets.ts.`);
     }
     const vmTag = environment.tailnet.vmTag;
+    // Proven through our own grants only: a people-owned rule (the live catch-all) may go at any time.
+    const offset = policy.peopleCounts?.grants ?? 0;
+    const own = { ...policy.document, grants: policy.document.grants.slice(offset), acls: [] };
     // The proxy node carries all its tags: a grant to any one of them lets the VMs in.
     for (const tag of proxyTags) {
-      const result = canConnect(policy.document, vmTag, tag, 'tcp', POOLER_SERVICE_PORT);
-      if (result.allowed) return pass(`In tailnet "${tailnet}", ${result.rule} lets ${vmTag} reach the proxy's ${tag} on tcp:${POOLER_SERVICE_PORT}.`);
+      const result = canConnect(own, vmTag, tag, 'tcp', POOLER_SERVICE_PORT);
+      const rule = result.rule?.replace(/^grants\[(\d+)\]/, (_m, i: string) => `grants[${Number(i) + offset}]`);
+      if (result.allowed) return pass(`In tailnet "${tailnet}", ${rule} lets ${vmTag} reach the proxy's ${tag} on tcp:${POOLER_SERVICE_PORT}.`);
     }
     return fail(
       `In tailnet "${tailnet}", no grant lets ${vmTag} reach the proxy's tag${proxyTags.length > 1 ? 's' : ''} ${proxyTags.join(', ')} on tcp:${POOLER_SERVICE_PORT}; the tailnet drops the VMs' connections.`,
