@@ -17,6 +17,7 @@ const TAILNET_EXPOSURE_ANNOTATIONS = Object.values(TAILSCALE_ANNOTATIONS);
 const IMMUTABLE_SELECTOR_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 
 const UNEXPOSE_RUNBOOK = 'docs/runbooks/unexpose-pooler.md';
+const RETAG_RUNBOOK = 'docs/runbooks/retag-pooler-proxy.md';
 
 type Path = readonly string[];
 
@@ -59,6 +60,16 @@ export function objectDangers(scope: string, key: string, before: KubeObject, af
     const lost = TAILNET_EXPOSURE_ANNOTATIONS.filter((name) => b[name] !== undefined && a[name] === undefined);
     const expose = TAILSCALE_ANNOTATIONS.expose;
     const unexposed = b[expose] === 'true' && a[expose] !== undefined && a[expose] !== 'true';
+    const tags = TAILSCALE_ANNOTATIONS.tags;
+    // The operator applies a proxy's tags only when it first creates it (REFERENCE.md, "The live tailnet policy").
+    if (b[tags] !== undefined && a[tags] !== undefined && b[tags] !== a[tags]) {
+      dangers.push({
+        kind: 'proxy-retag',
+        scope,
+        subject: key,
+        message: `\`${tags}\` changes from ${show(b[tags])} to ${show(a[tags])}, but the Tailscale operator applies a proxy's tags only when it first creates the proxy, so the running proxy keeps its old tags (and the policy's grants to the new tags reach nothing). Fix: follow ${RETAG_RUNBOOK}: add the new tag to the operator's OAuth client, own it by the operator's tag in tagOwners, then recreate the proxy.`,
+      });
+    }
     if (lost.length > 0 || unexposed) {
       dangers.push({
         kind: 'exposure-removed',
