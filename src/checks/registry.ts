@@ -6,6 +6,7 @@ import { databaseUrlHost, databaseUrlKey, linuxDatabaseUrl } from './path/databa
 import { environmentIsolation } from './path/environment-isolation';
 import { policyGrant } from './path/policy-grant';
 import { poolerExposure } from './path/pooler-exposure';
+import { tailnetIsolation } from './path/tailnet-isolation';
 import { tailscaleAuthKey, vmCredentialTagsCheck } from './path/vm-credential';
 import { duplicateEnv, secretLiterals } from './policy/env-vars';
 import { imageTags } from './policy/images';
@@ -26,6 +27,7 @@ export const PATH_CHECKS: readonly Check<PathInput>[] = [
   tailscaleAuthKey,
   linuxDatabaseUrl,
   environmentIsolation,
+  tailnetIsolation,
 ];
 
 /** What a careful reviewer or the cluster's admission would refuse. */

@@ -11,6 +11,7 @@ import { DiffInputError, renderBaseTree, repositoryRoot } from '../diff/base-tre
 import { diffTrees } from '../diff/diff-trees';
 import { renderMarkdown } from '../diff/render-markdown';
 import { renderText } from '../diff/render-text';
+import { isolationNotes } from '../tailnet/isolation';
 import { hasChanges } from '../diff/report';
 import { build } from '../synth/build';
 import type { CliContext } from './context';
@@ -72,12 +73,13 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     const root = repositoryRoot(path.resolve(values.repo!));
     // The base renders in a child process while the head renders here.
     const rendering = renderBaseTree(root, values.base).then((tree) => ({ tree }), (error: unknown) => ({ error }));
-    const head = build(loadModel(context.environments, context.tailnets)).files;
+    const built = build(loadModel(context.environments, context.tailnets));
+    const head = built.files;
     const settled = await rendering;
     if ('error' in settled) throw settled.error;
     const base = settled.tree;
     const report = diffTrees(base.files, head);
-    const options = { base: base.commit.startsWith(values.base) ? base.commit.slice(0, 12) : `${values.base} (${base.commit.slice(0, 12)})`, notes: base.notes, maxLength };
+    const options = { base: base.commit.startsWith(values.base) ? base.commit.slice(0, 12) : `${values.base} (${base.commit.slice(0, 12)})`, notes: [...(base.notes ?? []), ...isolationNotes(built.tailnets)], maxLength };
     const text = format === 'markdown' ? renderMarkdown(report, options) : renderText(report, options);
     const code = report.dangers.length > 0 ? DIFF_EXIT_CODES.dangerous : hasChanges(report) ? DIFF_EXIT_CODES.changes : DIFF_EXIT_CODES.noChanges;
     if (values.out === undefined) {

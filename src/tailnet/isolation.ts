@@ -77,3 +77,8 @@ export function formatIsolationFinding(f: IsolationFinding): string {
   const example = f.paths[0]!;
   return `${owner} ${f.rule} ${f.verdict === 'allow' ? 'opens' : 'may open (unproven)'} a cross-environment path: ${pairs.join(', ')} (e.g. ${example.src} → ${example.dst} on ${example.access}; ${f.paths.length} tag pair(s) and protocol(s) in all)`;
 }
+
+/** One note per tailnet whose policy has a cross-environment path, for every rendered diff (a pull request comment). */
+export function isolationNotes(policies: readonly { readonly tailnet: { readonly name: string }; readonly isolation: readonly IsolationFinding[] }[]): string[] {
+  return policies.flatMap((p) => p.isolation.map((f) => `tailnet ${p.tailnet.name}: ${formatIsolationFinding(f)}.`));
+}

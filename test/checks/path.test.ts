@@ -15,7 +15,9 @@ describe('path proof', () => {
     const run = runChecks(validInput());
     expect(run.ok).toBe(true);
     const notPassed = run.results.filter((r) => r.status !== 'pass').map((r) => `${r.check} @ ${r.environment}: ${r.status}`);
-    expect(notPassed).toEqual(['path.vm-credential-tags @ canary: assumed']);
+    // Isolation is assumed, not proven, while a people-owned rule (the live catch-all) opens cross-environment paths.
+    const peopleOpen = validInput().policies.some((p) => p.isolation.some((f) => f.owner === 'people'));
+    expect(notPassed).toEqual(['path.vm-credential-tags @ canary: assumed', ...(peopleOpen ? ['staging', 'canary', 'production'].map((e) => `path.tailnet-isolation @ ${e}: assumed`) : [])]);
     expect(new Set(run.results.map((r) => r.environment))).toEqual(new Set(['staging', 'canary', 'production']));
   });
 
@@ -229,5 +231,19 @@ describe('path proof', () => {
         expect(isolation.message).toContain(`"${identifier}" of environment "${identifier.includes('staging') ? 'staging' : 'production'}"`);
       }), { numRuns: 60 });
     });
+  });
+});
+
+describe('path.tailnet-isolation', () => {
+  test('proves isolation when no rule crosses environments, and fails, naming the rule, when isolation is enforced', () => {
+    const input = validInput();
+    const policy = input.policies[0]!;
+    const clean = { ...input, policies: [{ ...policy, isolation: [] }] };
+    expect(runChecks(clean).results.filter((r) => r.check === 'path.tailnet-isolation').map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
+    const finding = { rule: 'grants[0] (* → * on *)', owner: 'people', verdict: 'allow' as const, paths: [{ from: 'staging', to: 'canary', src: 'tag:a', dst: 'tag:b', access: 'tcp:1-65535' }] };
+    const enforced = { ...input, policies: [{ ...policy, tailnet: { ...policy.tailnet, enforceIsolation: true }, isolation: [finding] }] };
+    const results = runChecks(enforced).results.filter((r) => r.check === 'path.tailnet-isolation');
+    expect(results.map((r) => `${r.environment}:${r.status}`)).toEqual(['staging:fail', 'canary:fail', 'production:pass']);
+    expect(results[0]!.message).toMatch(/^people-owned grants\[0\] \(\* → \* on \*\) opens a cross-environment path: staging → canary/);
   });
 });

@@ -6,7 +6,7 @@
 import { canonicalJson } from '../../src/tailnet/attribution';
 import { composeTailnetPolicy } from '../../src/tailnet/compose';
 import { canConnect, runPolicyTests } from '../../src/tailnet/evaluate';
-import { PEOPLE_OWNER } from '../../src/tailnet/isolation';
+import { PEOPLE_OWNER, isolationNotes } from '../../src/tailnet/isolation';
 import { splitPeopleOwned } from '../../src/tailnet/people';
 import type { PolicyDocument } from '../../src/tailnet/policy';
 import { parsePortSpec } from '../../src/tailnet/syntax';
@@ -133,5 +133,14 @@ describe('checkComposedPolicy findings on the people-owned part', () => {
     const checked = checkComposedPolicy(tailnet, base!, envs, people);
     expect(checked.problems).toEqual([]);
     expect(checked.findings.map((f) => f.path)).toEqual(expect.arrayContaining(['people-owned grants[0].ip', 'people-owned ssh[0].users[1]']));
+  });
+});
+
+describe('isolationNotes', () => {
+  test('one note per cross-environment rule, naming the tailnet and the rule, for every rendered diff', () => {
+    const notes = isolationNotes([{ tailnet, isolation: composed.isolation }]);
+    expect(notes).toHaveLength(composed.isolation.length);
+    expect(notes[0]).toMatch(new RegExp(`^tailnet ${tailnet.name}: people-owned grants\\[0\\] \\(\\* → \\* on \\*\\) opens a cross-environment path`));
+    expect(isolationNotes([{ tailnet, isolation: [] }])).toEqual([]);
   });
 });
