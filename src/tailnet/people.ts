@@ -13,6 +13,8 @@ import { canConnect } from './evaluate';
 import { BASE_OWNER, type PolicyDocument, type PolicyFragment } from './policy';
 import { parsePolicyHujson } from './render';
 import { parseAclDestination, parsePortSpec, parseTestTarget, selectorKind } from './syntax';
+import { diffPolicy } from '../diff/policy-diff';
+import type { PolicySectionDiff } from '../diff/report';
 
 /** A live entry an environment's fragment takes over (it says what the fragment says). */
 export interface TakenOver {
@@ -162,4 +164,12 @@ export function renderPeopleSnapshot(tailnet: string, people: PolicyDocument, so
     JSON.stringify(people, null, 2),
     '',
   ].join('\n');
+}
+
+/**
+ * How the live people-owned part differs from the committed snapshot, section by section (empty
+ * when they agree): what a preview reports as drift, with the fix of importing again.
+ */
+export function peopleDrift(snapshot: PolicyDocument, livePeople: PolicyDocument): PolicySectionDiff[] {
+  return diffPolicy(snapshot as Record<string, unknown>, livePeople as Record<string, unknown>);
 }

@@ -181,6 +181,8 @@ function forEachReference(doc: PolicyDocument, visit: (path: string, name: strin
     visit(`sshTests[${i}].src`, t.src);
     (t.dst ?? []).forEach((d, j) => visit(`sshTests[${i}].dst[${j}]`, d));
   });
+  for (const [route, approvers] of Object.entries(doc.autoApprovers?.routes ?? {})) (approvers ?? []).forEach((a, i) => visit(`autoApprovers.routes[${show(route)}][${i}]`, a));
+  (doc.autoApprovers?.exitNode ?? []).forEach((a, i) => visit(`autoApprovers.exitNode[${i}]`, a));
 }
 
 function checkReferences(p: Problems, doc: PolicyDocument, tags: ReadonlySet<string>, groups: ReadonlySet<string>): void {

@@ -79,7 +79,7 @@ export function checkComposedPolicy(tailnet: TailnetConfig, base: PolicyFragment
     : [];
   return {
     ...composed,
-    problems: [...validateFragmentSet(all, tailnet.name), ...all.flatMap((f) => validatePolicyFragment(f, context)), ...ownProblems, ...undeclaredReferences(composed.document, tailnet.name), ...enforced],
+    problems: [...tailnetConfigProblems(tailnet), ...validateFragmentSet(all, tailnet.name), ...all.flatMap((f) => validatePolicyFragment(f, context)), ...ownProblems, ...undeclaredReferences(composed.document, tailnet.name), ...enforced],
     failures: outcomes.filter((o) => o.outcome !== 'unproven'),
     findings: reviewPolicyDocument(people, review).map((f) => ({ ...f, path: `people-owned ${f.path}` })),
     unproven: outcomes.filter((o) => o.outcome === 'unproven'),
@@ -95,4 +95,16 @@ export function composeVerifiedPolicy(tailnet: TailnetConfig, base: PolicyFragme
   const { document, problems, failures } = checkComposedPolicy(tailnet, base, fragments, people);
   if (problems.length + failures.length > 0) throw new PolicyError(problems, failures);
   return document;
+}
+
+/** The tailnet's own configuration (src/config/tailnets.ts): what the policy's rules rely on. */
+export function tailnetConfigProblems(tailnet: TailnetConfig): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const add = (path: string, message: string): void => { problems.push({ tailnet: tailnet.name, path: `src/config/tailnets.ts ${path}`, message }); };
+  if (tailnet.userDomains.length === 0) add('userDomains', 'is empty; name the login domains of the tailnet\'s users (e.g. "tuist.dev"), so a user of another domain in a rule is caught.');
+  tailnet.userDomains.forEach((d, i) => {
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d)) add(`userDomains[${i}]`, `${JSON.stringify(d)} is not a domain like "tuist.dev".`);
+  });
+  if (tailnet.tagAdmins.length === 0) add('tagAdmins', 'is empty; name who owns the environments\' tags (the live tailnet: "autogroup:admin").');
+  return problems;
 }

@@ -144,3 +144,20 @@ describe('isolationNotes', () => {
     expect(isolationNotes([{ tailnet, isolation: [] }])).toEqual([]);
   });
 });
+
+describe('what the control plane would reject in the whole document, whoever wrote it', () => {
+  test('an autoApprover or a people-owned rule naming an undeclared tag blocks the write', () => {
+    const [base, ...envs] = fragments;
+    const broken = { ...people, autoApprovers: { routes: { '10.0.0.0/8': ['tag:ghost'] } }, grants: [...people.grants, { src: ['tag:ghost2'], dst: ['tag:tuist-ops'], ip: ['tcp:1'] }] };
+    expect(checkComposedPolicy(tailnet, base!, envs, broken).problems.map((p) => p.path)).toEqual([`grants[${people.grants.length}].src[0]`, 'autoApprovers.routes["10.0.0.0/8"][0]']);
+  });
+
+  test('a tailnet without user domains or tag admins is refused, naming the field in src/config/tailnets.ts', () => {
+    const [base, ...envs] = fragments;
+    const problems = checkComposedPolicy({ ...tailnet, userDomains: [], tagAdmins: [] }, base!, envs, people).problems.map((p) => `${p.path}: ${p.message}`);
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^src\/config\/tailnets\.ts userDomains: is empty; name the login domains/),
+      expect.stringMatching(/^src\/config\/tailnets\.ts tagAdmins: is empty/),
+    ]));
+  });
+});

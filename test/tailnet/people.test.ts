@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main as policyImport } from '../../src/cli/policy-import';
 import { canonicalJson } from '../../src/tailnet/attribution';
-import { environmentEntryOwner, peopleSnapshotFile, readPeopleSnapshot, splitPeopleOwned } from '../../src/tailnet/people';
+import { composeTailnetPolicy } from '../../src/tailnet/compose';
+import { environmentEntryOwner, peopleDrift, peopleSnapshotFile, readPeopleSnapshot, splitPeopleOwned } from '../../src/tailnet/people';
 import { parsePolicyHujson, renderPolicyHujson } from '../../src/tailnet/render';
 import { ENVIRONMENTS, TAILNETS, captureContext } from '../fixtures';
 import { LIVE_POLICY_FILE, fragmentsOf, livePolicy, livePolicyText, policies } from './fixtures';
@@ -97,5 +98,28 @@ describe('npm run policy:import', () => {
     expect(policyImport([LIVE_POLICY_FILE, '--tailnet', 'nope', '--out', out], ctx)).toBe(2);
     expect(err.join('\n')).toMatch(/no tailnet "nope"; known: /);
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('peopleDrift', () => {
+  test('nothing when live agrees with the snapshot; the changed entry when someone edited the console', () => {
+    const snapshot = readPeopleSnapshot(tailnet.name)!;
+    expect(peopleDrift(snapshot, structuredClone(snapshot))).toEqual([]);
+    const edited = structuredClone(snapshot);
+    edited.grants.push({ src: ['tag:tuist-ops'], dst: ['tag:tuist-rack-node'], ip: ['tcp:22'] });
+    expect(peopleDrift(snapshot, edited)).toEqual([expect.objectContaining({ section: 'grants', added: [expect.objectContaining({ summary: 'tag:tuist-ops → tag:tuist-rack-node on tcp:22' })] })]);
+  });
+});
+
+describe('unknown sections', () => {
+  test('are kept untouched by the split, the composition and a render round trip', () => {
+    const future = { ...live, randomizeClientPort: true, someFutureSection: { a: [1, { b: 'c' }] } } as typeof live;
+    const { people } = splitPeopleOwned(future, fragments);
+    expect(people.randomizeClientPort).toBe(true);
+    expect(people.someFutureSection).toEqual({ a: [1, { b: 'c' }] });
+    const composed = composeTailnetPolicy({ tailnet, people, fragments });
+    expect(composed.document.someFutureSection).toEqual({ a: [1, { b: 'c' }] });
+    const policy = { ...policies()[tailnet.name]!, document: composed.document };
+    expect(parsePolicyHujson(renderPolicyHujson(policy))).toStrictEqual(composed.document);
   });
 });
