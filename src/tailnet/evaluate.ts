@@ -67,8 +67,14 @@ export function resolvePrincipal(doc: PolicyDocument, name: string): Principal |
   return { kind: 'unresolved', reason: `${JSON.stringify(name)} is not a tag, a user, a declared host or an IPv4 address` };
 }
 
+/** A group synced from the identity provider by SCIM, named `group:<name>@<domain>`: its members are not in the policy. */
+export function isSyncedGroup(name: string): boolean {
+  return name.startsWith('group:') && name.includes('@');
+}
+
 /** The principals a test source stands for: a group's members, or the one principal named. */
 export function principalsOf(doc: PolicyDocument, name: string): (Principal | { kind: 'unresolved'; reason: string })[] {
+  if (isSyncedGroup(name)) return [{ kind: 'unresolved', reason: `the members of ${name}, a group synced from the identity provider, are not in the policy` }];
   if (selectorKind(name) === 'group') return (doc.groups?.[name] ?? []).map((member) => resolvePrincipal(doc, member));
   return [resolvePrincipal(doc, name)];
 }
@@ -90,7 +96,10 @@ export function selectorMatch(doc: PolicyDocument, selector: string, principal: 
   switch (kind) {
     case 'tag': return device(principal.kind === 'tag' && principal.name === selector);
     case 'user': return device(principal.kind === 'user' && principal.name === selector);
-    case 'group': return device(principal.kind === 'user' && (doc.groups?.[selector] ?? []).includes(principal.name));
+    case 'group':
+      // A group synced from the identity provider (`group:eng@example.com`, SCIM): the policy does not list its members.
+      if (isSyncedGroup(selector) && principal.kind === 'user') return maybe(`whether ${principal.name} is in ${selector}, a group synced from the identity provider, is not in the policy`);
+      return device(principal.kind === 'user' && (doc.groups?.[selector] ?? []).includes(principal.name));
     case 'address':
     case 'host': {
       const target = kind === 'host' ? doc.hosts?.[selector] : selector;
@@ -211,6 +220,7 @@ function ruleReach(doc: PolicyDocument, rule: NetworkRule, src: Principal, dst: 
 
 /** May `src` open a connection to `dst` on `proto`/`port`? Both are single principals (tags, users, addresses, hosts). */
 export function canConnect(doc: PolicyDocument, src: string, dst: string, proto: Protocol, port: number): ConnectResult {
+  if (isSyncedGroup(src)) return { allowed: false, verdict: 'unproven', reason: `the members of ${src}, a group synced from the identity provider, are not in the policy` };
   if (selectorKind(src) === 'group') return forEveryMember(doc, src, (member) => canConnect(doc, member, dst, proto, port), 'allow');
   const s = resolvePrincipal(doc, src);
   const d = resolvePrincipal(doc, dst);
@@ -418,7 +428,7 @@ export function testTargetRejection(doc: PolicyDocument, name: string, role: 'so
   const kind = selectorKind(name);
   if (kind === 'autogroup' || kind === 'wildcard') return `${JSON.stringify(name)} as a test ${role} is rejected by the control plane: its test engine does not resolve ${kind === 'wildcard' ? '"*"' : 'autogroups'}. Fix: name a tag, user or group.`;
   if (kind === 'tag' && !(name in (doc.tagOwners ?? {}))) return `${JSON.stringify(name)} is not declared in tagOwners, so no device can carry it and the control plane rejects the test. Fix: declare the tag, or test a declared one.`;
-  if (kind === 'group') {
+  if (kind === 'group' && !isSyncedGroup(name)) {
     if (role === 'destination') return `${JSON.stringify(name)}: a group is not a test destination. Fix: name a tag, user, host or address with a port.`;
     if (!(name in (doc.groups ?? {}))) return `${JSON.stringify(name)} is not declared in groups, so the control plane rejects the test. Fix: declare the group, or test a declared one.`;
     if ((doc.groups[name] ?? []).length === 0) return `${JSON.stringify(name)} has no members, so the test's source matches nobody and the control plane rejects it. Fix: test a member, or a group with members.`;

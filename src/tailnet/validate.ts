@@ -320,7 +320,7 @@ export function undeclaredReferences(doc: PolicyDocument, tailnet: string): Poli
     if (path.startsWith('tests[') || path.startsWith('sshTests[')) return;
     const kind = selectorKind(name);
     if (kind === 'tag' && !tags.has(name)) p.add(path, `${show(name)} is not declared in tagOwners; the control plane rejects a policy naming an undeclared tag. Fix: declare it, or use a declared tag.`);
-    else if (kind === 'group' && !groups.has(name)) p.add(path, `${show(name)} is not declared in groups; the control plane rejects a policy naming an undeclared group. Fix: declare it, or use a declared group.`);
+    else if (kind === 'group' && !groups.has(name) && !name.includes('@')) p.add(path, `${show(name)} is not declared in groups; the control plane rejects a policy naming an undeclared group. Fix: declare it, or use a declared group.`);
   });
   return p.list;
 }

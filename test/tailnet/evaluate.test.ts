@@ -257,3 +257,16 @@ describe('tests and sshTests', () => {
     ]);
   });
 });
+
+describe('a user whose groups are unknown', () => {
+  test('a group synced from the identity provider (SCIM, group:x@domain) leaves its members\' access unproven, never denied', () => {
+    const doc = documentWith({
+      grants: [{ src: ['group:eng@example.com'], dst: ['tag:b'], ip: ['tcp:22'] }],
+      tests: [{ src: 'group:eng@example.com', proto: 'tcp', accept: ['tag:b:22'] }],
+    });
+    expect(canConnect(doc, 'a@example.com', 'tag:b', 'tcp', 22)).toMatchObject({ verdict: 'unproven', reason: expect.stringContaining('synced from the identity provider') });
+    expect(canConnect(doc, 'tag:a', 'tag:b', 'tcp', 22).verdict).toBe('deny');
+    expect(runPolicyTests(doc)).toEqual([]);
+    expect(evaluatePolicyTests(doc)).toEqual([expect.objectContaining({ outcome: 'unproven' })]);
+  });
+});
