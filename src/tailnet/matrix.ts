@@ -132,7 +132,9 @@ function extraSections(policy: TailnetPolicy): string[] {
   const lines: string[] = [];
   if (matrix.capabilities.length > 0) {
     lines.push('## Capabilities (not network access)', '', 'Grants with `app`: the destination lets the source use these capabilities; the ports they open are in the network table.', '');
-    lines.push(markdownTable(['source', 'destination', 'capabilities', 'rule'], matrix.capabilities.map((c) => [c.src.join(', '), c.dst.join(', '), c.capabilities.join(', '), c.rule])), '');
+    lines.push('| source | destination | capabilities | rule |', '| --- | --- | --- | --- |');
+    for (const c of matrix.capabilities) lines.push(`| ${[c.src, c.dst, c.capabilities].map((xs) => xs.map((x) => `\`${x}\``).join(', ')).join(' | ')} | ${c.rule} |`);
+    lines.push('');
   }
   if ((policy.isolation ?? []).length > 0) {
     lines.push('## Cross-environment paths', '', ...policy.isolation.map((f) => `- ${formatIsolationFinding(f)}.`), '');

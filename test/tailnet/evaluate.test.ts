@@ -103,6 +103,12 @@ describe('selectors', () => {
     expect(canConnect(doc, 'tag:a', '100.64.0.7', 'tcp', 22).verdict).toBe('unproven');
   });
 
+  test('autogroup:shared is unproven for a user (who shares devices in is not in the policy), denied for a tag', () => {
+    const doc = grantDoc([{ src: ['autogroup:shared'], dst: ['tag:b'], ip: ['tcp:1'] }]);
+    expect(canConnect(doc, 'guest@elsewhere.org', 'tag:b', 'tcp', 1).verdict).toBe('unproven');
+    expect(canConnect(doc, 'tag:a', 'tag:b', 'tcp', 1).verdict).toBe('deny');
+  });
+
   test('autogroup:danger-all covers everything, like "*"', () => {
     const doc = grantDoc([{ src: ['autogroup:danger-all'], dst: ['tag:b'], ip: ['tcp:1'] }]);
     expect(canConnect(doc, 'a@elsewhere.org', 'tag:b', 'tcp', 1).allowed).toBe(true);
