@@ -8,7 +8,8 @@
  * something a policy file does not say (a device's posture, a user's role, which routes a
  * subnet router advertises, exit-node traffic) is "unproven", never "denied".
  *
- * Semantics (https://tailscale.com/kb/1337/policy-syntax, kb/1324/grants):
+ * Semantics (https://tailscale.com/kb/1337/policy-syntax, kb/1324/grants, kb/1396/targets for
+ * the autogroups):
  * - grants and ACLs only ever add access; nothing is reachable unless some rule allows it;
  * - an `app` capability is not network access: a grant with `app` and no `ip` opens no port;
  * - a group stands for its members (each member, when a test names the group);
@@ -89,7 +90,9 @@ export function selectorMatch(doc: PolicyDocument, selector: string, principal: 
   const device = (matchesOwner: boolean): Match => (principal.kind === 'address'
     ? (inTailnetRange(principal) ? maybe(`which device holds ${principal.name} is not in the policy`) : NO)
     : matchesOwner ? YES : NO);
-  if (selector === '*' || selector === 'autogroup:danger-all') {
+  // autogroup:danger-all "includes all devices, even those outside your tailnet" (kb/1396/targets).
+  if (selector === 'autogroup:danger-all') return YES;
+  if (selector === '*') {
     return principal.kind !== 'address' || contains(TAILNET_RANGE, principal.range) ? YES : maybe(`whether a subnet router advertises ${principal.name} is not in the policy`);
   }
   const kind = selectorKind(selector);

@@ -112,6 +112,9 @@ describe('selectors', () => {
   test('autogroup:danger-all covers everything, like "*"', () => {
     const doc = grantDoc([{ src: ['autogroup:danger-all'], dst: ['tag:b'], ip: ['tcp:1'] }]);
     expect(canConnect(doc, 'a@elsewhere.org', 'tag:b', 'tcp', 1).allowed).toBe(true);
+    // Even addresses outside the tailnet, which "*" covers only where a route is approved.
+    expect(canConnect(doc, '203.0.113.9', 'tag:b', 'tcp', 1).allowed).toBe(true);
+    expect(canConnect(grantDoc([{ src: ['*'], dst: ['tag:b'], ip: ['tcp:1'] }]), '203.0.113.9', 'tag:b', 'tcp', 1).verdict).toBe('unproven');
   });
 });
 
