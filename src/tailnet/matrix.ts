@@ -142,6 +142,9 @@ function extraSections(policy: TailnetPolicy): string[] {
   if ((policy.withheld ?? []).length > 0) {
     lines.push('## Withheld tests', '', 'Not sent, because a people-owned rule would fail them and the control plane rejects a policy whose tests fail; they are sent again once the rule is gone.', '', ...policy.withheld.map((w) => `- ${formatWithheldTest(w)}`), '');
   }
+  if ((policy.findings ?? []).length > 0) {
+    lines.push('## What a reviewer would refuse in the people-owned part', '', 'Reported, never rewritten: no stack changes a people-owned entry. Fix them in the admin console, then `npm run policy:import`.', '', ...policy.findings.map((f) => `- ${f.path}: ${f.message}`), '');
+  }
   if ((policy.unproven ?? []).length > 0) {
     lines.push('## Unproven offline', '', ...policy.unproven.map((u) => `- ${u.message}`), '');
   }

@@ -21,7 +21,7 @@ export function policySummaryRow(policy: TailnetPolicy): string[] {
     policy.tailnet.name,
     policy.environments.map((e) => e.name).join(', ') || '-',
     `${doc.grants.length} grants, ${doc.ssh.length} ssh`,
-    `${doc.tests.length} tests + ${doc.sshTests.length} sshTests, ${countExpectations(policy)} expectations, all pass${policy.withheld.length > 0 ? `, ${policy.withheld.length} withheld` : ''}${policy.unproven.length > 0 ? `, ${policy.unproven.length} unproven` : ''}`,
+    `${doc.tests.length} tests + ${doc.sshTests.length} sshTests, ${countExpectations(policy)} expectations, all pass${policy.withheld.length > 0 ? `, ${policy.withheld.length} withheld` : ''}${policy.unproven.length > 0 ? `, ${policy.unproven.length} unproven` : ''}${policy.findings.length > 0 ? `; ${policy.findings.length} reviewer finding(s) in the people-owned part (see the matrix)` : ''}`,
     policy.isolation.length === 0 ? 'proven' : `CROSS-ENVIRONMENT PATHS through ${people.length > 0 ? `people-owned ${people.join(', ')}` : policy.isolation.map((f) => f.rule).join(', ')}${policy.tailnet.enforceIsolation ? '' : ' (reported; not enforced)'}`,
     `${open} of ${matrix.network.flat().length}`,
     `dist/${policyFileName(policy.tailnet.name)}`,
