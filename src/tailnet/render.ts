@@ -10,6 +10,7 @@ import { generatedHeader } from '../synth/render';
 import { attributeRule, tagOwnership } from './attribution';
 import { formatIsolationFinding } from './isolation';
 import { formatMatrixMarkdown, matrixFileName } from './matrix';
+import { grantedPorts } from './paths';
 import { BASE_OWNER, type PolicyDocument, type PolicyFragment, type RenderablePolicy, type TailnetPolicy } from './policy';
 import type { WithheldTest } from './withheld';
 
@@ -121,6 +122,17 @@ function entryLabels(policy: RenderablePolicy): Record<string, (string | undefin
         const owner = attributeRule({ section, rule } as Parameters<typeof attributeRule>[0], ownership).owner;
         labels.push(owner === undefined ? undefined : `tests of ${owner === BASE_OWNER ? 'the shared base' : `environment ${owner}`}: its own, and isolation (no other environment's tag gets in)`);
       });
+    } else if (section === 'grants') {
+      // Each of an environment's grants says what its ports are for (the configuration's purposes).
+      for (const fragment of fragments) {
+        const env = policy.environments.find((e) => e.name === fragment.owner);
+        for (const grant of fragment.grants) {
+          const purposes = env === undefined ? [] : grantedPorts(env)
+            .filter((p) => grant.src.includes(p.src) && p.dst.every((d) => grant.dst.includes(d)) && (grant.ip ?? []).includes(`${p.proto}:${p.port}`))
+            .map((p) => `${p.proto}:${p.port} ${p.purpose}`);
+          labels.push(purposes.length === 0 ? label(fragment) : `${label(fragment)}: ${purposes.join('; ')}`);
+        }
+      }
     } else {
       for (const fragment of fragments) labels.push(...Array<string>(((fragment[section] as unknown[] | undefined) ?? []).length).fill(label(fragment)));
     }

@@ -34,7 +34,9 @@ describe('renderPolicyHujson', () => {
 
   test('labels each run of entries with its owner, and the tests with the environment they protect', () => {
     for (const env of policy.environments) {
-      expect(text).toMatch(new RegExp(`// environment ${env.name}\\n {4}\\{"src": \\["${env.tailnet.vmTag}"\\]`));
+      expect(text).toMatch(new RegExp(`// environment ${env.name}[^\\n]*\\n {4}\\{"src": \\["${env.tailnet.vmTag}"\\]`));
+      // Each grant says what its ports are for, from the configuration.
+      for (const p of env.policy.vmToCluster) expect(text).toContain(`${p.proto}:${p.port} ${p.purpose}`);
       expect(text).toContain(`// tests of environment ${env.name}: its own, and isolation`);
     }
   });
