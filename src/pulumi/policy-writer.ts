@@ -418,7 +418,8 @@ function testsToWithhold(composed: RawPolicy, desired: readonly PolicyEntry[], l
     if (failures.length === 0) continue;
     const denials = failures.filter((f) => f.expectation.startsWith('deny'));
     if (denials.length === failures.length) {
-      withheld.push({ entry, reason: `would fail in the control plane: ${denials.map((f) => f.message.replace(/^[^:]*: /, '')).join('; ')} (a rule this environment does not own opens the path; sent again once it is gone)` });
+      const rules = [...new Set(denials.map((f) => f.rule ?? 'a rule'))];
+      withheld.push({ entry, reason: `would fail in the control plane: ${rules.join(', ')} allow${rules.length === 1 ? 's' : ''} ${denials.map((f) => f.expectation.replace(/^deny /, '')).join(', ')}, which it denies (a rule this environment does not own opens the path; sent again once it is gone)` });
     } else accepts.push(...failures.filter((f) => !f.expectation.startsWith('deny')).map((f) => f.message));
   }
   if (accepts.length > 0) {
