@@ -93,6 +93,10 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
       }
       expect(printed).not.toContain('test-client-secret');
       expect(printed).not.toContain(testKey(env.name));
+      // Nor does the policy writer's serialized code, which the state keeps in plain text.
+      const code = String(stack.one(RESOURCE_TYPES.policyDocument).inputs.__provider);
+      expect(code.length).toBeGreaterThan(0);
+      for (const secret of [testKey(env.name), 'test-client-secret']) expect(code).not.toContain(secret);
     });
 
     if (env.vmCredential.delivery === 'pulumi') {

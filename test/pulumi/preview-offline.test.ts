@@ -59,6 +59,19 @@ describe('preview-offline command', () => {
     expect(text).toMatch(/tailnetPolicy:\n {4}tailnet: tuist\n {4}environment: canary\n {4}revision: 1\n {4}liveBefore: adopting\n/);
   });
 
+  test.each(['staging', 'canary', 'production'])('%s previews the adoption of the hand-written policy with no deletion, every people-owned entry kept', async (name) => {
+    const { out, ctx } = context();
+    expect(await main(['--env', name, '--live-policy', LIVE_POLICY, '--now', '2026-03-10T12:00:00Z'], ctx)).toBe(0);
+    const text = out.join('\n');
+    const env = loadModel().environments.find((e) => e.name === name)!;
+    expect(text).toMatch(new RegExp(`Tailnet policy "${env.tailnet.tailnet}", environment "${name}": adopting a policy this stack never wrote; writes revision 1`));
+    expect(text).not.toMatch(/\n {2}removed/);
+    expect(text).toMatch(/\n {2}kept {7}autoApprovers\["routes"\] \(people\)/);
+    const peers = loadModel().environments.filter((e) => e.name !== name && e.tailnet.tailnet === env.tailnet.tailnet);
+    if (peers.length > 0) expect(text).toMatch(new RegExp(`cross-environment path: grants\\[0\\] \\(people\\) opens .*${name} → ${peers[0]!.name}`));
+    expect(text).toMatch(/Guard rails: passed/);
+  });
+
   test('fails when an entry the stack wrote was edited in the copy of the live policy, saying which', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'live-')), 'tuist.hujson');
     const live = policyFromCode(loadModel(), canary.tailnet.tailnet);
