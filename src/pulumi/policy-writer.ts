@@ -174,7 +174,7 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
     return Array.isArray(value) ? 'element' : isRecord(value) ? 'key' : 'section';
   };
   const markers = findMarkers(liveHujson);
-  const own = ownMarker(intent, markers, key, options, kindOf);
+  const own = ownMarker(intent, markers, key, options);
   const others = markers.filter((m) => m.marker.environment !== intent.environment);
   const ownIds = new Set((own?.entries ?? []).map((e) => entryId(entryOfMarked(e, kindOf))));
   const otherOwner = new Map<string, string>();
@@ -209,9 +209,10 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
   const wanted = new Map(desired.map((e) => [entryId(e), e]));
   const shared = policyEntries(intent.shared).filter((e) => !liveIds.has(entryId(e)) && !wanted.has(entryId(e)));
   const composed = composeValues(live, liveEntries, ownIds, [...desired, ...shared]);
-  const withheld = testsToWithhold(composed, desired, live);
+  const withheld = testsToWithhold(composed, desired);
   for (const w of withheld) wanted.delete(entryId(w.entry));
   const final = composeValues(live, liveEntries, ownIds, [...wanted.values(), ...shared]);
+  refuseBrokenPeopleTests(intent, live, final, new Set([...ownIds, ...otherOwner.keys()]));
 
   // Then the text: the live text with only this environment's edits.
   let text = liveHujson.trim() === '' ? '{}\n' : liveHujson;
@@ -288,7 +289,7 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
 }
 
 /** This environment's marker, verified; undefined on a policy it never wrote. */
-function ownMarker(intent: WriteIntent, markers: readonly FoundMarker[], key: string, options: PlanOptions, kindOf: (s: string) => PolicyEntry['kind']): OwnershipMarker | undefined {
+function ownMarker(intent: WriteIntent, markers: readonly FoundMarker[], key: string, options: PlanOptions): OwnershipMarker | undefined {
   const who = `Stack "${intent.environment}"`;
   for (const m of markers) {
     if (!('malformed' in m.marker) && m.marker.tailnet !== intent.tailnet) {
@@ -325,7 +326,6 @@ function ownMarker(intent: WriteIntent, markers: readonly FoundMarker[], key: st
   if (options.lastRevision !== undefined && marker.revision < options.lastRevision) {
     throw new PolicyWriteError(`${who} wrote revision ${options.lastRevision} (Pulumi state), but revision ${marker.revision} is live: an older version of the policy was restored in the admin console. Nothing was written. Fix: if that restore was wanted, run \`pulumi refresh --stack ${intent.environment}\` first; otherwise restore the newest version.`);
   }
-  void kindOf;
   return marker;
 }
 
@@ -400,7 +400,7 @@ const UNJUDGED = 'an entry the offline evaluator understands';
  * They are withheld (not written) and reported; they come back on the next `up` once the
  * rule is gone. An accept test that fails is a defect of the code and fails the write.
  */
-function testsToWithhold(composed: RawPolicy, desired: readonly PolicyEntry[], live: RawPolicy): { entry: PolicyEntry; reason: string }[] {
+function testsToWithhold(composed: RawPolicy, desired: readonly PolicyEntry[]): { entry: PolicyEntry; reason: string }[] {
   const doc = evaluable(composed);
   const declared = new Set(Object.keys(doc.tagOwners));
   const withheld: { entry: PolicyEntry; reason: string }[] = [];
@@ -425,8 +425,32 @@ function testsToWithhold(composed: RawPolicy, desired: readonly PolicyEntry[], l
   if (accepts.length > 0) {
     throw new PolicyWriteError(`The environment's own tests fail against the composed policy (a defect of the code, not of the live policy):\n${accepts.map((m) => `  - ${m}`).join('\n')}\nNothing was written. Fix: correct src/tailnet/fragments.ts or src/config.`);
   }
-  void live;
   return withheld;
+}
+
+/**
+ * People's tests that hold live but would fail after this environment's edits: the control
+ * plane would reject the whole document, so the write is refused, naming them.
+ */
+function refuseBrokenPeopleTests(intent: WriteIntent, live: RawPolicy, final: RawPolicy, ours: ReadonlySet<string>): void {
+  const failing = (doc: RawPolicy, section: 'tests' | 'sshTests', test: unknown): string[] => {
+    const base = evaluable(doc);
+    const single: PolicyDocument = { ...base, tests: section === 'tests' ? [test as PolicyDocument['tests'][number]] : [], sshTests: section === 'sshTests' ? [test as PolicyDocument['sshTests'][number]] : [] };
+    return runPolicyTests(single).filter((f) => f.expectation !== UNJUDGED).map((f) => f.message.replace(/^[^:]*: /, ''));
+  };
+  const broken: string[] = [];
+  for (const entry of policyEntries(live)) {
+    if ((entry.section !== 'tests' && entry.section !== 'sshTests') || entry.kind !== 'element' || ours.has(entryId(entry))) continue;
+    const before = new Set(failing(live, entry.section, entry.value));
+    const after = failing(final, entry.section, entry.value).filter((m) => !before.has(m));
+    if (after.length > 0) broken.push(`  - ${entryPath(entry, indexIn(live, entry))} ${show(entry.value)}: ${after.join('; ')}`);
+  }
+  if (broken.length === 0) return;
+  throw new PolicyWriteError([
+    `Stack "${intent.environment}": its entries would break ${broken.length} test(s) people wrote in the policy of tailnet "${intent.tailnet}", and the control plane rejects a policy whose tests fail:`,
+    ...broken,
+    'Nothing was written. Fix: if the test is outdated, change it in the admin console; otherwise change the environment\'s rules in code.',
+  ].join('\n'));
 }
 
 function indexIn(doc: RawPolicy, entry: PolicyEntry): number | undefined {

@@ -154,3 +154,16 @@ describe('policy writer: tests the control plane would reject', () => {
     expect(withheld.filter((e) => /grants\[0\]/.test(e.reason ?? '')).every((e) => sent.has(canonicalJson(e.value)))).toBe(true);
   });
 });
+
+describe('policy writer: people\'s tests', () => {
+  test('a write that would break a test people wrote is refused, naming the test and what fails', () => {
+    // People assert that the cluster cannot reach the VMs' metrics port; the environment's code opens it.
+    const test = `{"src": "${canary.tailnet.clusterTag}", "deny": ["${canary.tailnet.vmTag}:9091"]}`;
+    const live = LIVE_FIXTURE.replace(/\s*\{"src": \["\*"\], "dst": \["\*"\], "ip": \["\*"\]\},/, '')
+      .replace(/\{"src": \["tag:tuist-k8s-canary"\], "dst": \["tag:tuist-macmini-canary"\], "ip": \[[^\]]*\]\},/, '')
+      .replace('"tests": [', `"tests": [\n    ${test},`);
+    const opens = (writeIntent(model, canary).entries.grants as Grant[]).some((g) => g.src.includes(canary.tailnet.clusterTag) && g.dst.includes(canary.tailnet.vmTag) && g.ip.includes('tcp:9091'));
+    if (!opens) return; // The code no longer opens the port: nothing to break.
+    expect(() => plan(canary, live)).toThrow(/its entries would break 1 test\(s\) people wrote .*:\n {2}- tests\[0\] .*9091.*expected .* to be denied .*\nNothing was written\. Fix: if the test is outdated, change it in the admin console/);
+  });
+});
