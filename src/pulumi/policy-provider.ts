@@ -26,6 +26,8 @@ export interface PolicyDocumentInputs {
   readonly intent: WriteIntent;
   /** The document the preview planned (shown in the diff); the write plans again against the newest live text. */
   readonly planned: string;
+  /** Whether the preview's plan writes anything: the resource updates only then (or when the intent changes). */
+  readonly pending: boolean;
   /** Secret. */
   readonly ownershipKey: string;
   /** Secret when it holds an OAuth client secret. */
@@ -71,7 +73,8 @@ export function policyDocumentProvider(deps: ProviderDeps) {
   };
   return {
     async diff(_id: string, olds: PolicyDocumentOutputs, news: PolicyDocumentInputs): Promise<pulumi.dynamic.DiffResult> {
-      const same = olds.planned === news.planned && olds.tailnetId === news.tailnetId && canonicalJson(olds.intent) === canonicalJson(news.intent);
+      // People's console edits change the live text, hence `planned`, but need no write of ours.
+      const same = !news.pending && olds.tailnetId === news.tailnetId && canonicalJson(olds.intent) === canonicalJson(news.intent);
       return { changes: !same, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: PolicyDocumentInputs): Promise<pulumi.dynamic.CreateResult<PolicyDocumentOutputs>> {

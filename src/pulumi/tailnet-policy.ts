@@ -74,6 +74,7 @@ export class TailnetPolicy extends pulumi.ComponentResource {
       tailnetId: args.config.tailnetId,
       intent,
       planned: plan.hujson,
+      pending: plan.changed,
       ownershipKey: args.config.policyOwnershipKey,
       auth: providerAuth,
     }, { parent: this, retainOnDelete: true });

@@ -184,6 +184,7 @@ describe('the dynamic provider\'s functions', () => {
     tailnetId: 'T1',
     intent: writeIntent(model, env),
     planned: planPolicyWrite(writeIntent(model, env), live, testKey(env.name)).hujson,
+    pending: planPolicyWrite(writeIntent(model, env), live, testKey(env.name)).changed,
     ownershipKey: testKey(env.name),
     auth: { kind: 'federated', clientId: 'cid', tokenVariable: 'TAILSCALE_IDENTITY_TOKEN' },
   });
@@ -210,12 +211,15 @@ describe('the dynamic provider\'s functions', () => {
     await expect(provider.update('T1/canary', olds, inputs(canary, live))).rejects.toThrow(/wrote revision 1 of its entries \(Pulumi state\), but the live policy holds no ownership marker/);
   });
 
-  test('diff asks for an update only when the planned document, the intent or the tailnet changed', async () => {
+  test('diff asks for an update only when the plan writes something, the intent or the tailnet changed; not for people\'s edits', async () => {
     const live = steadyState(model, canary.tailnet.tailnet);
     const provider = policyDocumentProvider({ fetch: async () => { throw new Error('no'); }, env: {} });
     const olds = { ...inputs(canary, live), revision: 1, retries: 0 };
     expect((await provider.diff('id', olds, inputs(canary, live))).changes).toBe(false);
-    expect((await provider.diff('id', olds, { ...inputs(canary, live), planned: `${live}\n` })).changes).toBe(true);
+    const peopleEdited = `${live}\n// a person's comment\n`;
+    expect(inputs(canary, peopleEdited).pending).toBe(false);
+    expect((await provider.diff('id', olds, inputs(canary, peopleEdited))).changes).toBe(false);
+    expect((await provider.diff('id', olds, { ...inputs(canary, live), pending: true })).changes).toBe(true);
     expect((await provider.diff('id', olds, { ...inputs(canary, live), tailnetId: 'T2' })).changes).toBe(true);
   });
 
