@@ -204,14 +204,13 @@ export function checkPolicyGuard(input: PolicyGuardInput): { rule: PolicyGuardRu
 
   // A marker's claim counts only for entries the environment could have written: about its own
   // tags, no capability, no autogroup or user. A forged claim on people's entries buys nothing.
-  const plausiblyOwn = (entry: PolicyEntry): boolean => (entry.kind === 'key'
+  const plausiblyOwn = (entry: PolicyEntry): boolean => (entry.kind === 'key' || entry.kind === 'member'
     ? entry.section === 'tagOwners' && ownTags.has(entry.key!)
     : entry.kind === 'element' && isObject(entry.value) && !('app' in (entry.value as object)) && !namesPeople(entry.value as Record<string, unknown>)
       && [...ownTags].some((t) => new RegExp(`"${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}("|:\\d)`).test(JSON.stringify(entry.value))));
   for (const entry of policyEntries(live)) {
     const id = entryId(entry);
     if (input.ownBefore.has(id) && plausiblyOwn(entry)) continue;
-    if (entry.kind === 'key' && entry.section === 'tagOwners' && ownTags.has(entry.key!)) continue;
     const now = writtenById.get(id);
     if (now === undefined || show(now.value) !== show(entry.value)) {
       found.push({ rule: 'people-entries-unchanged', message: `${entryPath(entry)} is people's (or another environment's) and would become ${now === undefined ? 'deleted' : show(now.value)}; live ${show(entry.value)}.` });

@@ -13,7 +13,7 @@
  * longer matches its marker, and an edited or forged marker fails its MAC.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type PolicyEntry, canonicalJson, entryId } from '../tailnet/attribution';
+import { MEMBER_SECTIONS, type PolicyEntry, canonicalJson, entryId } from '../tailnet/attribution';
 
 /** The marker's line prefix. */
 export const MARKER_PREFIX = '// tuist-tailnet-pooler owner: ';
@@ -49,7 +49,8 @@ export function markedEntry(entry: PolicyEntry): MarkedEntry {
 
 export function entryOfMarked(marked: MarkedEntry, kindOf: (section: string) => PolicyEntry['kind']): PolicyEntry {
   const [section, key, value] = marked;
-  return key === null ? { section, value, kind: kindOf(section) } : { section, key, value, kind: 'key' };
+  if (key === null) return { section, value, kind: kindOf(section) };
+  return { section, key, value, kind: MEMBER_SECTIONS.includes(section) && !Array.isArray(value) ? 'member' : 'key' };
 }
 
 /** A marker line found in a policy text. */

@@ -186,8 +186,6 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
   const liveIds = new Map(liveEntries.map((e) => [entryId(e), e]));
   if (own !== undefined) refuseConsoleEdits(intent, own, liveIds, liveEntries, ownIds, otherOwner, kindOf);
 
-  // Which tags may have their owners changed by this environment: its own, nobody else's.
-  const ownTags = new Set(intent.environments[intent.environment] ?? []);
   const desired = policyEntries(intent.entries);
   for (const entry of desired) {
     const id = entryId(entry);
@@ -196,8 +194,7 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
       throw new PolicyWriteError(`${who} would take over ${entryPath(entry)} ${show(entry.value)}, which environment "${claimant}" wrote (its marker lists it). Nothing was written. Fix: an environment generates only entries about its own tags (src/tailnet/fragments.ts).`);
     }
     const current = liveIds.get(id);
-    if (entry.kind === 'key' && current !== undefined && !ownIds.has(id) && show(current.value) !== show(entry.value)
-      && !(entry.section === 'tagOwners' && ownTags.has(entry.key!))) {
+    if (entry.kind === 'key' && current !== undefined && !ownIds.has(id) && show(current.value) !== show(entry.value)) {
       throw new PolicyWriteError(
         `${who} generates ${entryPath(entry)} = ${show(entry.value)}, but the live policy holds ${show(current.value)} there, and that entry is people's. Nothing was written. ` +
         'Fix: make them agree: change the live entry in the admin console to what the code says, or change the code (src/config, src/tailnet) to what is live.',
@@ -362,13 +359,21 @@ function composeValues(live: RawPolicy, liveEntries: readonly PolicyEntry[], own
     const id = entryId(entry);
     if (!ownIds.has(id) || wanted.has(id)) continue;
     if (entry.kind === 'element') (doc[entry.section] as unknown[]).splice((doc[entry.section] as unknown[]).findIndex((v) => show(v) === show(entry.value)), 1);
-    else if (entry.kind === 'key') delete (doc[entry.section] as Record<string, unknown>)[entry.key!];
+    else if (entry.kind === 'member') {
+      const map = doc[entry.section] as Record<string, unknown[]>;
+      map[entry.key!] = map[entry.key!]!.filter((v) => show(v) !== show(entry.value));
+      if (map[entry.key!]!.length === 0) delete map[entry.key!];
+    } else if (entry.kind === 'key') delete (doc[entry.section] as Record<string, unknown>)[entry.key!];
     else delete doc[entry.section];
   }
   for (const entry of desired) {
     if (entry.kind === 'element') {
       const list = (Array.isArray(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = [])) as unknown[];
       if (!list.some((v) => show(v) === show(entry.value))) list.push(structuredClone(entry.value));
+    } else if (entry.kind === 'member') {
+      const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown[]>;
+      const list = Array.isArray(map[entry.key!]) ? map[entry.key!]! : (map[entry.key!] = []);
+      if (!list.some((v) => show(v) === show(entry.value))) list.push(entry.value);
     } else if (entry.kind === 'key') {
       const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown>;
       map[entry.key!] = structuredClone(entry.value);
@@ -454,6 +459,10 @@ function refuseBrokenPeopleTests(intent: WriteIntent, live: RawPolicy, final: Ra
 }
 
 function indexIn(doc: RawPolicy, entry: PolicyEntry): number | undefined {
+  if (entry.kind === 'member') {
+    const list = isRecord(doc[entry.section]) ? (doc[entry.section] as Record<string, unknown>)[entry.key!] : undefined;
+    return Array.isArray(list) ? list.findIndex((v) => show(v) === show(entry.value)) : undefined;
+  }
   if (entry.kind !== 'element') return undefined;
   const list = doc[entry.section];
   return Array.isArray(list) ? list.findIndex((v) => show(v) === show(entry.value)) : undefined;
@@ -461,6 +470,12 @@ function indexIn(doc: RawPolicy, entry: PolicyEntry): number | undefined {
 
 function removeEntry(text: string, entry: PolicyEntry): string {
   const doc = parseLivePolicy(text, 'policy');
+  if (entry.kind === 'member') {
+    const list = (doc[entry.section] as Record<string, unknown[]>)[entry.key!]!;
+    // The last owner gone, the tag's declaration goes too (it was this environment's alone).
+    const path = list.length === 1 ? [entry.section, entry.key!] : [entry.section, entry.key!, indexIn(doc, entry)!];
+    return applyEdits(text, modify(text, path, undefined, {}));
+  }
   const path = entry.kind === 'element' ? [entry.section, indexIn(doc, entry)!] : entry.kind === 'key' ? [entry.section, entry.key!] : [entry.section];
   return applyEdits(text, modify(text, path, undefined, {}));
 }
@@ -483,6 +498,14 @@ function edit(text: string, path: (string | number)[], value: unknown, isArrayIn
 
 function setEntry(text: string, entry: PolicyEntry): string {
   const doc = parseLivePolicy(text, 'policy');
+  if (entry.kind === 'member') {
+    const map = doc[entry.section];
+    if (!isRecord(map)) text = edit(text, [entry.section], {});
+    if (!isRecord(map) || !Array.isArray(map[entry.key!])) return edit(text, [entry.section, entry.key!], [entry.value]);
+    // Another owner in a tag's list: on the same line, as people write it.
+    const edits = modify(text, [entry.section, entry.key!, -1], entry.value, { isArrayInsertion: true }).map((e) => ({ ...e, content: e.content.replace(/^,/, ', ') }));
+    return applyEdits(text, edits);
+  }
   if (entry.kind === 'element') {
     if (!Array.isArray(doc[entry.section])) text = edit(text, [entry.section], []);
     return edit(text, [entry.section, -1], entry.value, true);

@@ -135,16 +135,21 @@ export type RawPolicy = Record<string, unknown>;
 
 /**
  * One entry of a document, the unit of ownership: an element of an array section (`grants`,
- * `ssh`, `tests`, …), a key of an object section (`tagOwners`, `groups`, `postures`, …), or a
- * whole section of any other shape (`randomizeClientPort`).
+ * `ssh`, `tests`, …), a key of an object section (`groups`, `postures`, …), one owner of a tag
+ * in `tagOwners` (people and an environment may both own a tag), or a whole section of any
+ * other shape (`randomizeClientPort`).
  */
 export interface PolicyEntry {
   readonly section: string;
-  /** The key in an object section; undefined for array elements and whole sections. */
+  /** The key in an object section (the tag, for a member); undefined for array elements and whole sections. */
   readonly key?: string;
+  /** For a member: the owner. */
   readonly value: unknown;
-  readonly kind: 'element' | 'key' | 'section';
+  readonly kind: 'element' | 'key' | 'member' | 'section';
 }
+
+/** Object sections whose lists are owned member by member. */
+export const MEMBER_SECTIONS: readonly string[] = ['tagOwners'];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -152,7 +157,11 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 export function policyEntries(doc: RawPolicy): PolicyEntry[] {
   return Object.entries(doc).flatMap(([section, value]): PolicyEntry[] => {
     if (Array.isArray(value)) return value.map((v) => ({ section, value: v, kind: 'element' }));
-    if (isRecord(value)) return Object.entries(value).map(([key, v]) => ({ section, key, value: v, kind: 'key' }));
+    if (isRecord(value)) {
+      return Object.entries(value).flatMap(([key, v]): PolicyEntry[] => (MEMBER_SECTIONS.includes(section) && Array.isArray(v) && v.length > 0
+        ? v.map((member) => ({ section, key, value: member, kind: 'member' }))
+        : [{ section, key, value: v, kind: 'key' }]));
+    }
     return [{ section, value, kind: 'section' }];
   });
 }
@@ -162,6 +171,7 @@ export function entryId(entry: PolicyEntry): string {
   switch (entry.kind) {
     case 'element': return `${entry.section}\0=${canonicalJson(entry.value)}`;
     case 'key': return `${entry.section}\0:${entry.key}`;
+    case 'member': return `${entry.section}\0:${entry.key}\0@${canonicalJson(entry.value)}`;
     case 'section': return `${entry.section}\0`;
   }
 }
@@ -181,6 +191,7 @@ export function entryPath(entry: PolicyEntry, index?: number): string {
   switch (entry.kind) {
     case 'element': return `${entry.section}[${index ?? '+'}]`;
     case 'key': return `${entry.section}[${JSON.stringify(entry.key)}]`;
+    case 'member': return `${entry.section}[${JSON.stringify(entry.key)}][${index ?? '+'}]`;
     case 'section': return entry.section;
   }
 }

@@ -44,12 +44,11 @@ export function describeAdoption(env: EnvironmentConfig): void {
       expect(run.outputs.tailnetPolicy).toMatchObject({ environment: env.name, liveBefore: 'adopting', revision: 1 });
     });
 
-    test('every people-owned entry is present and unchanged; only the environment\'s own tags\' owners may change', () => {
-      const ownTags = new Set(writeIntent(run.model, env).environments[env.name]);
+    test('every live entry is present and unchanged (people\'s owners of the environment\'s own tags included)', () => {
       const after = new Map(policyEntries(written).map((e) => [entryId(e), canonicalJson(e.value)]));
-      const changed = policyEntries(live).filter((e) => after.get(entryId(e)) !== canonicalJson(e.value));
-      expect(changed.filter((e) => !(e.section === 'tagOwners' && ownTags.has(e.key!)))).toEqual([]);
+      expect(policyEntries(live).filter((e) => after.get(entryId(e)) !== canonicalJson(e.value))).toEqual([]);
       expect(plan.entries.filter((e) => e.status === 'kept').length).toBeGreaterThan(0);
+      expect(plan.entries.filter((e) => e.status === 'changed')).toEqual([]);
     });
 
     test('every explicit access of the live policy is still allowed, without relying on the catch-all', () => {

@@ -37,9 +37,10 @@ describe('ownership markers', () => {
 describe('policy entries', () => {
   const doc = { grants: [{ src: ['a'], dst: ['b'], ip: ['tcp:1'] }], tagOwners: { 'tag:a': ['x'] }, randomizeClientPort: true };
 
-  test('elements by value, keys by name, other sections whole', () => {
+  test('elements by value, tag owners one by one, keys by name, other sections whole', () => {
+    expect(policyEntries({ groups: { 'group:g': ['a@b.c'] } }).map((e) => e.kind)).toEqual(['key']);
     expect(policyEntries(doc).map((e) => [e.kind, entryPath(e, 0)])).toEqual([
-      ['element', 'grants[0]'], ['key', 'tagOwners["tag:a"]'], ['section', 'randomizeClientPort'],
+      ['element', 'grants[0]'], ['member', 'tagOwners["tag:a"][0]'], ['section', 'randomizeClientPort'],
     ]);
   });
 
