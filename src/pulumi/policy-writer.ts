@@ -18,7 +18,7 @@
  * `preview`, the dynamic provider (policy-provider.ts) plans again against the newest live
  * document at write time.
  */
-import { applyEdits, modify, type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, modify, type ParseError, parse, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Model } from '../config/load';
 import type { EnvironmentConfig } from '../config/types';
 import {
@@ -473,11 +473,31 @@ function removeEntry(text: string, entry: PolicyEntry): string {
   if (entry.kind === 'member') {
     const list = (doc[entry.section] as Record<string, unknown[]>)[entry.key!]!;
     // The last owner gone, the tag's declaration goes too (it was this environment's alone).
-    const path = list.length === 1 ? [entry.section, entry.key!] : [entry.section, entry.key!, indexIn(doc, entry)!];
-    return applyEdits(text, modify(text, path, undefined, {}));
+    return list.length === 1
+      ? applyEdits(text, modify(text, [entry.section, entry.key!], undefined, {}))
+      : removeArrayItem(text, [entry.section, entry.key!, indexIn(doc, entry)!]);
   }
-  const path = entry.kind === 'element' ? [entry.section, indexIn(doc, entry)!] : entry.kind === 'key' ? [entry.section, entry.key!] : [entry.section];
-  return applyEdits(text, modify(text, path, undefined, {}));
+  if (entry.kind === 'element') return removeArrayItem(text, [entry.section, indexIn(doc, entry)!]);
+  return applyEdits(text, modify(text, entry.kind === 'key' ? [entry.section, entry.key!] : [entry.section], undefined, {}));
+}
+
+/**
+ * Cuts one array item out of the text, with the separator before it (or after it, for the
+ * first), leaving everything else as it is. (jsonc-parser's `modify` mis-cuts the last item of
+ * a one-line array: `["x", "y"]` became `["x""]`.)
+ */
+function removeArrayItem(text: string, path: (string | number)[]): string {
+  const node = findNodeAtLocation(parseTree(text, [], { allowTrailingComma: true, disallowComments: false })!, path)!;
+  const siblings = node.parent!.children!;
+  const i = siblings.indexOf(node);
+  const end = node.offset + node.length;
+  if (i > 0) {
+    const previous = siblings[i - 1]!;
+    return text.slice(0, previous.offset + previous.length) + text.slice(end);
+  }
+  if (siblings.length > 1) return text.slice(0, node.offset) + text.slice(siblings[1]!.offset);
+  const comma = /^\s*,/.exec(text.slice(end));
+  return text.slice(0, node.offset) + text.slice(end + (comma?.[0].length ?? 0));
 }
 
 const PLACEHOLDER = '\u0001';

@@ -158,7 +158,8 @@ export function policyEntries(doc: RawPolicy): PolicyEntry[] {
   return Object.entries(doc).flatMap(([section, value]): PolicyEntry[] => {
     if (Array.isArray(value)) return value.map((v) => ({ section, value: v, kind: 'element' }));
     if (isRecord(value)) {
-      return Object.entries(value).flatMap(([key, v]): PolicyEntry[] => (MEMBER_SECTIONS.includes(section) && Array.isArray(v) && v.length > 0
+      // A tag with no owners has no entries: nobody owns anything there.
+      return Object.entries(value).flatMap(([key, v]): PolicyEntry[] => (MEMBER_SECTIONS.includes(section) && Array.isArray(v)
         ? v.map((member) => ({ section, key, value: member, kind: 'member' }))
         : [{ section, key, value: v, kind: 'key' }]));
     }

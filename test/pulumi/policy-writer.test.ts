@@ -7,7 +7,7 @@ import {
   PolicyWriteError, type WriteIntent, formatPolicyPlan, parseLivePolicy, planPolicyWrite, writeIntent,
 } from '../../src/pulumi/policy-writer';
 import { canonicalJson, entryId, policyEntries } from '../../src/tailnet';
-import { ENVIRONMENTS, TAILNETS, canary, production, variant } from '../fixtures';
+import { ENVIRONMENTS, TAILNETS, canary, production, staging, variant } from '../fixtures';
 import { LIVE_FIXTURE } from './adoption-contract';
 import { steadyState, testKey } from './run-stack';
 
@@ -165,5 +165,33 @@ describe('policy writer: people\'s tests', () => {
     const opens = (writeIntent(model, canary).entries.grants as Grant[]).some((g) => g.src.includes(canary.tailnet.clusterTag) && g.dst.includes(canary.tailnet.vmTag) && g.ip.includes('tcp:9091'));
     if (!opens) return; // The code no longer opens the port: nothing to break.
     expect(() => plan(canary, live)).toThrow(/its entries would break 1 test\(s\) people wrote .*:\n {2}- tests\[0\] .*9091.*expected .* to be denied .*\nNothing was written\. Fix: if the test is outdated, change it in the admin console/);
+  });
+});
+
+describe('policy writer: one tailnet for every environment', () => {
+  test('staging on the shared tailnet reports the catch-all as a path to and from every other environment', () => {
+    const shared = variant(staging, (d) => { d.tailnet.tailnet = canary.tailnet.tailnet; });
+    const m = modelWith(shared);
+    const write = plan(shared, LIVE_FIXTURE, m);
+    const catchAll = write.crossEnvironment.find((c) => canonicalJson(c.rule).includes('"*"'))!;
+    expect(catchAll.owner).toBe('people');
+    for (const other of m.environments.filter((e) => e.name !== staging.name)) {
+      expect(catchAll.opens).toEqual(expect.arrayContaining([`${staging.name} → ${other.name}`, `${other.name} → ${staging.name}`]));
+    }
+  });
+
+  test('a tag owner the code stops generating is removed, and only the environment\'s own: people\'s owners of the tag stay', () => {
+    const env = ENVIRONMENTS.find((e) => Object.values(writeIntent(model, e).entries.tagOwners as Record<string, string[]>).some((l) => l.length > 1))!;
+    const intent = writeIntent(model, env);
+    const owners = intent.entries.tagOwners as Record<string, string[]>;
+    const [tag, list] = Object.entries(owners).find(([t, l]) => l.length > 1 && LIVE_FIXTURE.includes(`"${t}": [`))!;
+    const first = planPolicyWrite(intent, LIVE_FIXTURE, testKey(env.name)).hujson;
+    const fewer: WriteIntent = { ...intent, entries: { ...intent.entries, tagOwners: { ...owners, [tag]: list.slice(1) } } };
+    const next = planPolicyWrite(fewer, first, testKey(env.name));
+    const liveOwners = (parseLivePolicy(LIVE_FIXTURE, 'f').tagOwners as Record<string, string[]>)[tag]!;
+    const after = (parseLivePolicy(next.hujson, 'n').tagOwners as Record<string, string[]>)[tag]!;
+    expect(after).toEqual(expect.arrayContaining(liveOwners));
+    expect(after).not.toContain(list[0]);
+    expect(next.entries.filter((e) => e.status === 'removed').map((e) => e.value)).toEqual([list[0]]);
   });
 });
