@@ -16,9 +16,9 @@ describe('stack "production"', () => {
       'kubernetes:policy/v1:PodDisruptionBudget tuist/tuist-processor',
       'kubernetes:policy/v1:PodDisruptionBudget tuist/tuist-xcresult-processor',
       'kubernetes:postgresql.cnpg.io/v1:Pooler tuist/tuist-pg-pooler-rw',
+      'pulumi-nodejs:dynamic/tailnet:PolicyDocument tailnet-policy-document',
       'pulumi:providers:kubernetes kubernetes-production',
       'pulumi:providers:tailscale tailscale-tuist',
-      'tailscale:index/acl:Acl tailnet-policy-acl',
       'tailscale:index/tailnetKey:TailnetKey vm-credential-auth-key',
     ]);
   });

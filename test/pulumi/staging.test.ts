@@ -17,9 +17,9 @@ describe('stack "staging"', () => {
       'kubernetes:core/v1:Secret vm-credential-secret',
       'kubernetes:external-secrets.io/v1:ExternalSecret tuist-staging/tuist-processor-database',
       'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-staging/tuist-pg-pooler-rw',
+      'pulumi-nodejs:dynamic/tailnet:PolicyDocument tailnet-policy-document',
       'pulumi:providers:kubernetes kubernetes-staging',
       `pulumi:providers:tailscale tailscale-${staging.tailnet.tailnet}`,
-      'tailscale:index/acl:Acl tailnet-policy-acl',
       'tailscale:index/tailnetKey:TailnetKey vm-credential-auth-key',
     ]);
     expect(resources.filter((r) => r.protect)).toEqual([]);
