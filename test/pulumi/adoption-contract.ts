@@ -9,7 +9,7 @@ import type { EnvironmentConfig } from '../../src/config/types';
 import { POOLER_SERVICE_PORT } from '../../src/config/names';
 import { markerIsAuthentic, findMarkers } from '../../src/pulumi/policy-marker';
 import { type PolicyWrite, evaluable, parseLivePolicy, planPolicyWrite, writeIntent } from '../../src/pulumi/policy-writer';
-import { type RawPolicy, canConnect, canonicalJson, entryId, parsePortSpec, policyEntries } from '../../src/tailnet';
+import { type RawPolicy, canConnect, canonicalJson, entryId, parsePortSpec, policyEntries, resolvePrincipal } from '../../src/tailnet';
 import { runStack, testKey } from './run-stack';
 
 export const LIVE_FIXTURE = fs.readFileSync(path.join(__dirname, '../fixtures/tailnet/live-policy.hujson'), 'utf8');
@@ -18,11 +18,24 @@ type Grant = { src: string[]; dst: string[]; ip: string[] };
 const isWild = (g: { src: readonly string[]; dst: readonly string[]; ip?: readonly string[] }): boolean => [...g.src, ...g.dst, ...(g.ip ?? [])].includes('*');
 
 /** Every explicit (src, dst, proto, port) a grant of the document opens: no wildcard, both ends of each range. */
-export function explicitAccesses(doc: RawPolicy): { src: string; dst: string; proto: 'tcp' | 'udp'; port: number }[] {
+export function explicitAccesses(doc: RawPolicy): { src: string; dst: string; proto: 'tcp' | 'udp'; port: number; grant: string }[] {
   return evaluable(doc).grants.filter((g) => !isWild(g)).flatMap((g) => g.src.flatMap((src) => g.dst.flatMap((dst) => (g.ip ?? []).flatMap((spec) => {
     const parsed = parsePortSpec(spec);
-    return parsed.ok ? parsed.value.flatMap((r) => [...new Set([r.from, r.to])].map((port) => ({ src, dst, proto: r.proto, port }))) : [];
+    return parsed.ok ? parsed.value.flatMap((r) => [...new Set([r.from, r.to])].map((port) => ({ src, dst, proto: r.proto, port, grant: canonicalJson(g)! }))) : [];
   }))));
+}
+
+/**
+ * Whether `a` is still allowed by `after`. The evaluator proves it for a source it can resolve
+ * (a tag, a user, an address); a role autogroup (`autogroup:admin`) stands for users the
+ * policy file does not name, so for such a source the access holds when the very grant that
+ * opened it is in `after`, unchanged.
+ */
+export function stillAllowed(after: RawPolicy, a: ReturnType<typeof explicitAccesses>[number]): boolean {
+  const doc = evaluable(after);
+  if (canConnect(doc, a.src, a.dst, a.proto, a.port).allowed) return true;
+  if (resolvePrincipal(doc, a.src).kind !== 'unresolved') return false;
+  return doc.grants.some((g) => canonicalJson(g) === a.grant);
 }
 
 export function describeAdoption(env: EnvironmentConfig): void {
@@ -56,7 +69,7 @@ export function describeAdoption(env: EnvironmentConfig): void {
       const intent = writeIntent(run.model, env);
       const proxyTags = (intent.entries.grants as Grant[] | undefined ?? [])
         .filter((g) => g.src.includes(env.tailnet.vmTag) && g.ip.includes(`tcp:${POOLER_SERVICE_PORT}`)).flatMap((g) => g.dst);
-      const lost = explicitAccesses(live).filter((a) => !canConnect(evaluable(withoutCatchAll), a.src, a.dst, a.proto, a.port).allowed)
+      const lost = explicitAccesses(live).filter((a) => !stillAllowed(withoutCatchAll, a))
         // The one allowed loss: the pooler port on the shared cluster tag, once it moved to the proxy's own tag.
         .filter((a) => !(a.dst === env.tailnet.clusterTag && a.port === POOLER_SERVICE_PORT && proxyTags.some((t) => t !== env.tailnet.clusterTag)));
       expect(lost).toEqual([]);

@@ -3,6 +3,7 @@ import { parseLivePolicy, planPolicyWrite, writeIntent } from '../../src/pulumi/
 import { ENVIRONMENTS, TAILNETS, canary, production, variant } from '../fixtures';
 import { describeEnvironmentStack } from './environment-stack-contract';
 import { runStack, steadyState, testKey } from './run-stack';
+import { poolerProxyTags } from '../../src/tailnet/paths';
 
 describeEnvironmentStack(canary);
 
@@ -48,7 +49,7 @@ describe('stack "canary"', () => {
 
   test('fails, naming the entry, before and after, when one of its entries was edited in the admin console', async () => {
     const live = steadyState(loadModel(), canary.tailnet.tailnet);
-    const vmGrant = `"src": ["${canary.tailnet.vmTag}"], "dst": ["${canary.tailnet.clusterTag}"], "ip": ["tcp:5432"`;
+    const vmGrant = `"src": ["${canary.tailnet.vmTag}"], "dst": ["${poolerProxyTags(canary)[0]}"], "ip": ["tcp:5432"`;
     expect(live).toContain(vmGrant);
     const edited = live.replace(vmGrant, `${vmGrant}, "tcp:22"`);
     await expect(runStack(canary, { livePolicy: edited })).rejects.toThrow(

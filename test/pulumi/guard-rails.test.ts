@@ -6,6 +6,7 @@ import { policyEntries } from '../../src/tailnet';
 import { canary, production, staging } from '../fixtures';
 import { LIVE_FIXTURE } from './adoption-contract';
 import { steadyState, testKey } from './run-stack';
+import { poolerProxyTags } from '../../src/tailnet/paths';
 
 const model = loadModel();
 
@@ -106,10 +107,13 @@ describe('policy guard: hostile inputs never reach the control plane', () => {
 
   test('a fragment that tries to add a rule for an autogroup or a user, or to own another environment\'s tag, is refused', () => {
     const people = { src: ['autogroup:member'], dst: [canary.tailnet.clusterTag], ip: ['tcp:5432'] };
-    const hostile: WriteIntent = { ...intent, entries: { ...intent.entries, grants: [people], tagOwners: { ...(intent.entries.tagOwners as object), 'tag:tuist-k8s-operator-production': [canary.tailnet.operatorTag] } } };
+    // A tag of production's that the live policy does not declare yet.
+    const foreignTag = poolerProxyTags(production)[0]!;
+    expect(LIVE_FIXTURE).not.toContain(`"${foreignTag}"`);
+    const hostile: WriteIntent = { ...intent, entries: { ...intent.entries, grants: [people], tagOwners: { ...(intent.entries.tagOwners as object), [foreignTag]: [canary.tailnet.operatorTag] } } };
     const refusal = (() => { try { planPolicyWrite(hostile, LIVE_FIXTURE, key); return ''; } catch (e) { return (e as Error).message; } })();
     expect(refusal).toMatch(/\[people-rules-unchanged\] a rule naming an autogroup or a user would be added: grants .*autogroup:member/);
-    expect(refusal).toMatch(/\[foreign-tag-owners-unchanged\] tagOwners\["tag:tuist-k8s-operator-production"\] belongs to another environment and would change from undefined to \["tag:tuist-k8s-operator-canary"\]/);
+    expect(refusal).toContain(`[foreign-tag-owners-unchanged] tagOwners["${foreignTag}"] belongs to another environment and would change from undefined to ["${canary.tailnet.operatorTag}"]`);
   });
 
   test('a people-owned entry edited through our code path (a composition defect) is refused', () => {

@@ -10,6 +10,7 @@ import { canonicalJson, entryId, policyEntries } from '../../src/tailnet';
 import { ENVIRONMENTS, TAILNETS, canary, production, staging, variant } from '../fixtures';
 import { LIVE_FIXTURE } from './adoption-contract';
 import { steadyState, testKey } from './run-stack';
+import { poolerProxyTags } from '../../src/tailnet/paths';
 
 const model = loadModel();
 const modelWith = (...changed: EnvironmentConfig[]): Model => loadModel(ENVIRONMENTS.map((e) => changed.find((c) => c.name === e.name) ?? e), TAILNETS);
@@ -76,7 +77,7 @@ describe('policy writer: ownership in one document', () => {
 
 describe('policy writer: console edits and forged ownership', () => {
   const shared = steadyState(model, canary.tailnet.tailnet);
-  const vmGrant = `"src": ["${canary.tailnet.vmTag}"], "dst": ["${canary.tailnet.clusterTag}"]`;
+  const vmGrant = `"src": ["${canary.tailnet.vmTag}"], "dst": ["${poolerProxyTags(canary)[0]}"]`;
 
   test('a console edit of a people-owned entry is fine and kept', () => {
     const base = steadyState(model, canary.tailnet.tailnet, LIVE_FIXTURE);
@@ -128,8 +129,10 @@ describe('policy writer: console edits and forged ownership', () => {
   });
 
   test('fails when the live policy is another tailnet\'s', () => {
-    const other = variant(canary, (d) => { d.tailnet.tailnet = 'tuist-staging'; });
-    expect(() => plan(other, shared, modelWith(other))).toThrow(/writes the policy of tailnet "tuist-staging", but the tailnet its Tailscale credentials reach holds a marker of tailnet "tuist" .*Nothing was written/);
+    const elsewhere = { ...TAILNETS[0]!, name: `${canary.tailnet.tailnet}-elsewhere` };
+    const other = variant(canary, (d) => { d.tailnet.tailnet = elsewhere.name; });
+    const m = loadModel(ENVIRONMENTS.map((e) => (e.name === other.name ? other : e)), [...TAILNETS, elsewhere]);
+    expect(() => plan(other, shared, m)).toThrow(/writes the policy of tailnet "tuist-elsewhere", but the tailnet its Tailscale credentials reach holds a marker of tailnet "tuist" .*Nothing was written/);
   });
 
   test('fails on a key that is too short, with the command that makes one', () => {
@@ -186,14 +189,16 @@ describe('policy writer: one tailnet for every environment', () => {
     const env = ENVIRONMENTS.find((e) => Object.values(writeIntent(model, e).entries.tagOwners as Record<string, string[]>).some((l) => l.length > 1))!;
     const intent = writeIntent(model, env);
     const owners = intent.entries.tagOwners as Record<string, string[]>;
-    const [tag, list] = Object.entries(owners).find(([t, l]) => l.length > 1 && LIVE_FIXTURE.includes(`"${t}": [`))!;
+    const liveTagOwners = parseLivePolicy(LIVE_FIXTURE, 'f').tagOwners as Record<string, string[]>;
+    // A tag people declared live, to which the environment adds an owner of its own.
+    const [tag, list] = Object.entries(owners).find(([t, l]) => l.length > 1 && liveTagOwners[t] !== undefined && l.some((o) => !liveTagOwners[t]!.includes(o)))!;
+    const dropped = list.find((o) => !liveTagOwners[tag]!.includes(o))!;
     const first = planPolicyWrite(intent, LIVE_FIXTURE, testKey(env.name)).hujson;
-    const fewer: WriteIntent = { ...intent, entries: { ...intent.entries, tagOwners: { ...owners, [tag]: list.slice(1) } } };
+    const fewer: WriteIntent = { ...intent, entries: { ...intent.entries, tagOwners: { ...owners, [tag]: list.filter((o) => o !== dropped) } } };
     const next = planPolicyWrite(fewer, first, testKey(env.name));
-    const liveOwners = (parseLivePolicy(LIVE_FIXTURE, 'f').tagOwners as Record<string, string[]>)[tag]!;
     const after = (parseLivePolicy(next.hujson, 'n').tagOwners as Record<string, string[]>)[tag]!;
-    expect(after).toEqual(expect.arrayContaining(liveOwners));
-    expect(after).not.toContain(list[0]);
-    expect(next.entries.filter((e) => e.status === 'removed').map((e) => e.value)).toEqual([list[0]]);
+    expect(after).toEqual(expect.arrayContaining(liveTagOwners[tag]!));
+    expect(after).not.toContain(dropped);
+    expect(next.entries.filter((e) => e.status === 'removed').map((e) => e.value)).toEqual([dropped]);
   });
 });
