@@ -23,7 +23,7 @@ import type { Model } from '../config/load';
 import type { EnvironmentConfig } from '../config/types';
 import {
   BASE_OWNER, type PolicyDocument, type PolicyEntry, type RawPolicy, attributeRule, basePolicyFragment, canonicalJson,
-  entryId, entryIdentity, entryPath, environmentPolicyFragment, fragmentPolicy, isolationTests, policyEntries,
+  entryId, entryIdentity, entryPath, environmentPolicyFragment, fragmentPolicy, isolationTests, normalizeDocument, policyEntries,
   runPolicyTests, tagOwnership,
 } from '../tailnet';
 import { type PolicyGuardRule, checkPolicyGuard } from './guard-rails';
@@ -382,19 +382,13 @@ function composeValues(live: RawPolicy, liveEntries: readonly PolicyEntry[], own
   return doc;
 }
 
-/** The fields of a document the offline evaluator reads, from raw values (anything else is left out). */
+/**
+ * A raw live document as the evaluator reads it: the whole language (hosts, legacy `acls`,
+ * capability grants, postures, `via`, autogroups), every section kept; only the six sections
+ * we write default to empty (src/tailnet/policy.ts normalizeDocument).
+ */
 export function evaluable(doc: RawPolicy): PolicyDocument {
-  const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter(isRecord) : []);
-  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
-  const map = (v: unknown): Record<string, string[]> => (isRecord(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strings(x)])) : {});
-  return {
-    groups: map(doc.groups),
-    tagOwners: map(doc.tagOwners),
-    grants: list(doc.grants).filter((g) => Array.isArray(g.ip)).map((g) => ({ src: strings(g.src), dst: strings(g.dst), ip: strings(g.ip) })),
-    ssh: list(doc.ssh).map((r) => ({ action: r.action as 'accept' | 'check', src: strings(r.src), dst: strings(r.dst), users: strings(r.users) })),
-    tests: list(doc.tests) as unknown as PolicyDocument['tests'],
-    sshTests: list(doc.sshTests) as unknown as PolicyDocument['sshTests'],
-  };
+  return normalizeDocument(structuredClone(doc));
 }
 
 const UNJUDGED = 'an entry the offline evaluator understands';
