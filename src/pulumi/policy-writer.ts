@@ -22,7 +22,7 @@ import { applyEdits, findNodeAtLocation, modify, type ParseError, parse, parseTr
 import type { Model } from '../config/load';
 import type { EnvironmentConfig } from '../config/types';
 import {
-  BASE_OWNER, type PolicyDocument, type PolicyEntry, type RawPolicy, attributeRule, basePolicyFragment, canonicalJson,
+  BASE_OWNER, type PolicyDocument, type PolicyEntry, type PolicyFragment, type RawPolicy, type RuleOwners, emptyDocument, isolationFindings, attributeRule, basePolicyFragment, canonicalJson,
   entryId, entryIdentity, entryPath, environmentPolicyFragment, fragmentPolicy, isolationTests, normalizeDocument, policyEntries,
   runPolicyTests, tagOwnership,
 } from '../tailnet';
@@ -112,6 +112,8 @@ export interface CrossEnvironmentPath {
   readonly rule: unknown;
   /** `from → to` environment pairs it opens. */
   readonly opens: readonly string[];
+  /** `allow` when proven; `unproven` when the rule may open it (posture, roles, routes). */
+  readonly verdict: 'allow' | 'unproven';
 }
 
 export interface PolicyWrite {
@@ -545,30 +547,25 @@ function withMarker(text: string, environment: string, line: string): string {
   return [line, ...lines].join('\n');
 }
 
-/** Rules of the document that let one environment's tags reach another's. */
+/**
+ * Rules of the document that let one environment's tags reach another's, people's included:
+ * 11a's isolation proof (src/tailnet/isolation.ts) over the whole written document, in the
+ * whole language, each finding attributed to its owner by its entry.
+ */
 export function crossEnvironmentPaths(doc: RawPolicy, intent: WriteIntent, ownerOf: (id: string) => string): CrossEnvironmentPath[] {
-  const envs = Object.entries(intent.environments).filter(([name]) => name !== BASE_OWNER);
-  const matches = (selector: string, tag: string): boolean => selector === '*' || selector === tag || selector === 'autogroup:tagged';
-  const found: CrossEnvironmentPath[] = [];
-  for (const section of ['grants', 'acls']) {
-    const rules = doc[section];
-    if (!Array.isArray(rules)) continue;
-    rules.forEach((rule, i) => {
-      if (!isRecord(rule) || (rule.action !== undefined && rule.action !== 'accept')) return;
-      const src = Array.isArray(rule.src) ? rule.src.map(String) : [];
-      // Legacy ACL destinations carry their ports (`tag:x:22`, `*:*`).
-      const dst = (Array.isArray(rule.dst) ? rule.dst.map(String) : []).map((d) => (section === 'acls' ? d.replace(/:[^:]*$/, '') : d));
-      const opens: string[] = [];
-      for (const [from, fromTags] of envs) {
-        for (const [to, toTags] of envs) {
-          if (from === to) continue;
-          if (fromTags.some((t) => src.some((s) => matches(s, t))) && toTags.some((t) => dst.some((d) => matches(d, t)))) opens.push(`${from} → ${to}`);
-        }
-      }
-      if (opens.length > 0) found.push({ path: `${section}[${i}]`, owner: ownerOf(entryId({ section, value: rule, kind: 'element' })), rule, opens });
-    });
-  }
-  return found;
+  const fragments = Object.entries(intent.environments).map(([owner, tags]) => ({ owner, tags: [...tags], ...emptyDocument() }) as PolicyFragment);
+  const ruleAt = (section: string, index: number): unknown => (Array.isArray(doc[section]) ? (doc[section] as unknown[])[index] : undefined);
+  const owners: RuleOwners = (section, index) => {
+    const rule = ruleAt(section, index);
+    return rule === undefined ? PEOPLE : ownerOf(entryId({ section, value: rule, kind: 'element' }));
+  };
+  return isolationFindings(evaluable(doc), fragments, owners).map((f) => ({
+    path: `${f.section}[${f.index}]`,
+    owner: f.owner,
+    rule: ruleAt(f.section, f.index),
+    verdict: f.verdict,
+    opens: [...new Set(f.paths.map((p) => `${p.from} → ${p.to}`))],
+  }));
 }
 
 function guardRefusal(intent: WriteIntent, violations: readonly { rule: PolicyGuardRule; message: string }[]): string {
@@ -595,7 +592,7 @@ export function formatPolicyPlan(write: PolicyWrite): string[] {
     }
   }
   for (const c of write.crossEnvironment) {
-    lines.push(`  cross-environment path: ${c.path} (${c.owner === PEOPLE ? 'people' : `environment ${c.owner}`}) opens ${c.opens.join(', ')}: ${show(c.rule)} — not this stack's to remove; isolation holds only once it is narrowed`);
+    lines.push(`  cross-environment path: ${c.path} (${c.owner === PEOPLE ? 'people' : `environment ${c.owner}`}) ${c.verdict === 'allow' ? 'opens' : 'may open (unproven)'} ${c.opens.join(', ')}: ${show(c.rule)} — not this stack's to remove; isolation holds only once it is narrowed`);
   }
   return lines;
 }

@@ -94,6 +94,6 @@ export function policyStatus(plan: PolicyWrite, revision: number): PolicyStatus 
     liveBefore: plan.liveState,
     entries,
     withheld: plan.entries.filter((e) => e.status === 'withheld').map((e) => `${e.path} ${JSON.stringify(e.value)}: ${e.reason ?? ''}`),
-    crossEnvironmentPaths: plan.crossEnvironment.map((c) => `${c.path} (${c.owner}) opens ${c.opens.join(', ')}`),
+    crossEnvironmentPaths: plan.crossEnvironment.map((c) => `${c.path} (${c.owner}) ${c.verdict === 'allow' ? 'opens' : 'may open (unproven)'} ${c.opens.join(', ')}`),
   };
 }

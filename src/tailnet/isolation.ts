@@ -22,6 +22,9 @@ export interface CrossEnvironmentPath {
 export interface IsolationFinding {
   /** The rule, e.g. `grants[0] (* → * on *)`. */
   readonly rule: string;
+  /** Where the rule is in the document. */
+  readonly section: 'grants' | 'acls' | 'ssh';
+  readonly index: number;
   /** `people` for a people-owned rule, else the fragment's owner. */
   readonly owner: string;
   /** `allow` when proven, `unproven` when the rule may open it (posture, roles, routes). */
@@ -37,9 +40,9 @@ export type RuleOwners = (section: 'grants' | 'acls' | 'ssh', index: number) => 
 /** Every rule of `doc` that opens a path between two environments' tags (`fragments` say which tags are whose). */
 export function isolationFindings(doc: PolicyDocument, fragments: readonly PolicyFragment[], ownerOf: RuleOwners): IsolationFinding[] {
   const environments = fragments.filter((f) => f.owner !== BASE_OWNER);
-  const byRule = new Map<string, { owner: string; verdict: 'allow' | 'unproven'; paths: CrossEnvironmentPath[] }>();
-  const add = (rule: string, owner: string, verdict: 'allow' | 'unproven', path: CrossEnvironmentPath): void => {
-    const entry = byRule.get(rule) ?? { owner, verdict, paths: [] };
+  const byRule = new Map<string, { section: IsolationFinding['section']; index: number; owner: string; verdict: 'allow' | 'unproven'; paths: CrossEnvironmentPath[] }>();
+  const add = (rule: string, at: { section: IsolationFinding['section']; index: number }, owner: string, verdict: 'allow' | 'unproven', path: CrossEnvironmentPath): void => {
+    const entry = byRule.get(rule) ?? { ...at, owner, verdict, paths: [] };
     if (verdict === 'allow') entry.verdict = 'allow';
     entry.paths.push(path);
     byRule.set(rule, entry);
@@ -53,7 +56,7 @@ export function isolationFindings(doc: PolicyDocument, fragments: readonly Polic
           const d: Principal = { kind: 'tag', name: dst };
           for (const proto of PROTOCOLS) {
             for (const o of openings(doc, s, d, proto)) {
-              add(o.rule, ownerOf(o.section, o.index), o.verdict, { from: from.owner, to: to.owner, src, dst, access: o.ranges.map(formatPortRange).join(', ') });
+              add(o.rule, { section: o.section, index: o.index }, ownerOf(o.section, o.index), o.verdict, { from: from.owner, to: to.owner, src, dst, access: o.ranges.map(formatPortRange).join(', ') });
             }
           }
           for (const { rule, index } of sshEvaluationOrder(doc)) {
@@ -61,7 +64,7 @@ export function isolationFindings(doc: PolicyDocument, fragments: readonly Polic
             const dstMatch = (rule.dst ?? []).map((x) => selectorMatch(doc, x, d, s));
             if (!srcMatch.some((m) => m.v !== 'no') || !dstMatch.some((m) => m.v !== 'no')) continue;
             const definite = srcMatch.some((m) => m.v === 'yes') && dstMatch.some((m) => m.v === 'yes') && (rule.srcPosture ?? doc.defaultSrcPosture ?? []).length === 0;
-            add(describeSshRule(rule, index), ownerOf('ssh', index), definite ? 'allow' : 'unproven', { from: from.owner, to: to.owner, src, dst, access: `ssh as ${rule.users.join(', ')}` });
+            add(describeSshRule(rule, index), { section: 'ssh', index }, ownerOf('ssh', index), definite ? 'allow' : 'unproven', { from: from.owner, to: to.owner, src, dst, access: `ssh as ${rule.users.join(', ')}` });
           }
         }
       }

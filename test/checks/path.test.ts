@@ -240,7 +240,7 @@ describe('path.tailnet-isolation', () => {
     const policy = input.policies[0]!;
     const clean = { ...input, policies: [{ ...policy, isolation: [] }] };
     expect(runChecks(clean).results.filter((r) => r.check === 'path.tailnet-isolation').map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
-    const finding = { rule: 'grants[0] (* → * on *)', owner: 'people', verdict: 'allow' as const, paths: [{ from: 'staging', to: 'canary', src: 'tag:a', dst: 'tag:b', access: 'tcp:1-65535' }] };
+    const finding = { rule: 'grants[0] (* → * on *)', section: 'grants' as const, index: 0, owner: 'people', verdict: 'allow' as const, paths: [{ from: 'staging', to: 'canary', src: 'tag:a', dst: 'tag:b', access: 'tcp:1-65535' }] };
     const enforced = { ...input, policies: [{ ...policy, tailnet: { ...policy.tailnet, enforceIsolation: true }, isolation: [finding] }] };
     const results = runChecks(enforced).results.filter((r) => r.check === 'path.tailnet-isolation');
     expect(results.map((r) => `${r.environment}:${r.status}`)).toEqual(['staging:fail', 'canary:fail', 'production:pass']);
