@@ -52,9 +52,11 @@ export interface WriteIntent {
 }
 
 /**
- * The one composition step: model → what `env`'s stack writes. Today: the environment's
- * fragment, the shared base's declarations it needs, and the isolation tests that protect it.
- * Swap this function for another composition; everything after it is generic over content.
+ * The one composition step: model → what `env`'s stack writes: the environment's fragment,
+ * the shared base's declarations it needs, and the isolation tests that protect it, built by
+ * the same functions synthesis composes with (src/tailnet/fragments.ts, compose.ts). The
+ * people-owned part is not here: the writer keeps it from the live text, entry by entry, where
+ * synthesis (composeTailnetPolicy) takes it from the committed snapshot.
  */
 export function writeIntent(model: Model, env: EnvironmentConfig): WriteIntent {
   const tailnet = model.tailnets.find((t) => t.name === env.tailnet.tailnet);
