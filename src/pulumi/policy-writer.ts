@@ -26,6 +26,7 @@ import {
   entryId, entryIdentity, entryPath, environmentPolicyFragment, fragmentPolicy, isolationTests, normalizeDocument, policyEntries,
   runPolicyTests, tagOwnership,
 } from '../tailnet';
+import { splitPeopleOwned } from '../tailnet/people';
 import { type PolicyGuardRule, checkPolicyGuard } from './guard-rails';
 import {
   type FoundMarker, MIN_KEY_LENGTH, OWNERSHIP_SCHEMA, type OwnershipMarker, entryOfMarked, findMarkers, markedEntry,
@@ -287,6 +288,20 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
     entries: changes,
     crossEnvironment: crossEnvironmentPaths(parseLivePolicy(text, 'the written policy'), intent, (id) => (wanted.has(id) ? intent.environment : otherOwner.get(id) ?? PEOPLE)),
   };
+}
+
+/**
+ * The people-owned part of a live policy, comparable with the committed snapshot
+ * (src/config/tailnet-people/): every entry an ownership marker lists taken out (markers are
+ * read, not verified: this is a report, never a write), then what 11a's splitPeopleOwned
+ * recognises as an environment's on a policy some stack has not adopted yet.
+ */
+export function livePeoplePart(liveHujson: string, fragments: readonly PolicyFragment[]): PolicyDocument {
+  const live = parseLivePolicy(liveHujson, 'the live policy');
+  const kindOf = (section: string): PolicyEntry['kind'] => (Array.isArray(live[section]) ? 'element' : isRecord(live[section]) ? 'key' : 'section');
+  const marked = new Set(findMarkers(liveHujson).flatMap((m) => ('malformed' in m.marker ? [] : m.marker.entries.map((e) => entryId(entryOfMarked(e, kindOf))))));
+  const unmarked = composeValues(live, policyEntries(live), marked, []);
+  return splitPeopleOwned(normalizeDocument(unmarked), fragments).people;
 }
 
 /** This environment's marker, verified; undefined on a policy it never wrote. */
