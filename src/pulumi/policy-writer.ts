@@ -50,6 +50,8 @@ export interface WriteIntent {
   readonly shared: RawPolicy;
   /** Every environment on the tailnet and the tags it owns: whose tag owners we never touch, and which paths cross. */
   readonly environments: Readonly<Record<string, readonly string[]>>;
+  /** The tailnet's `enforceIsolation`: a rule opening a cross-environment path (people's too) refuses the write. */
+  readonly enforceIsolation?: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export function writeIntent(model: Model, env: EnvironmentConfig): WriteIntent {
     entries,
     shared: fragmentPolicy(base),
     environments: Object.fromEntries([[BASE_OWNER, base.tags], ...fragments.map((f) => [f.owner, f.tags])]),
+    enforceIsolation: tailnet.enforceIsolation,
   };
 }
 
@@ -276,6 +279,15 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
     text = withMarker(text, intent.environment, renderMarker(marker));
   }
 
+  const crossEnvironment = crossEnvironmentPaths(parseLivePolicy(text, 'the written policy'), intent, (id) => (wanted.has(id) ? intent.environment : otherOwner.get(id) ?? PEOPLE));
+  if (intent.enforceIsolation === true && crossEnvironment.length > 0) {
+    throw new PolicyWriteError([
+      `${who} refuses to write the policy of tailnet "${intent.tailnet}": the tailnet enforces isolation (src/config/tailnets.ts enforceIsolation: true), and ${crossEnvironment.length} rule(s) open a path between environments:`,
+      ...crossEnvironment.map((c) => `  - ${c.path} (${c.owner === PEOPLE ? 'people' : `environment ${c.owner}`}) ${c.verdict === 'allow' ? 'opens' : 'may open (unproven)'} ${c.opens.join(', ')}: ${show(c.rule)}`),
+      'Nothing was written. Fix: narrow or remove the rule in the admin console (a people-owned rule is not the stack\'s to change), or set enforceIsolation: false while it is being narrowed.',
+    ].join('\n'));
+  }
+
   const violations = checkPolicyGuard({ intent, liveText: liveHujson, live, writtenText: text, written: parseLivePolicy(text, 'the written policy'), ownBefore: ownIds });
   if (violations.length > 0) throw new PolicyWriteError(guardRefusal(intent, violations));
   return {
@@ -286,7 +298,7 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
     hujson: text,
     changed: text !== liveHujson,
     entries: changes,
-    crossEnvironment: crossEnvironmentPaths(parseLivePolicy(text, 'the written policy'), intent, (id) => (wanted.has(id) ? intent.environment : otherOwner.get(id) ?? PEOPLE)),
+    crossEnvironment,
   };
 }
 

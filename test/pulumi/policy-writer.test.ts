@@ -174,6 +174,15 @@ describe('policy writer: people\'s tests', () => {
 });
 
 describe('policy writer: one tailnet for every environment', () => {
+  test('where the tailnet enforces isolation, a people-owned rule opening a cross-environment path refuses the write, naming it', () => {
+    const enforced = loadModel(ENVIRONMENTS, TAILNETS.map((t) => ({ ...t, enforceIsolation: true })));
+    expect(() => plan(canary, LIVE_FIXTURE, enforced)).toThrow(
+      /^Stack "canary" refuses to write the policy of tailnet "tuist": the tailnet enforces isolation .*\n {2}- grants\[0\] \(people\) opens [^:]*canary → production.*\nNothing was written\. Fix: narrow or remove the rule in the admin console/,
+    );
+    // Not enforced (the committed default for a tailnet with a catch-all): reported, not refused.
+    expect(plan(canary, LIVE_FIXTURE, loadModel(ENVIRONMENTS, TAILNETS.map((t) => ({ ...t, enforceIsolation: false })))).crossEnvironment.length).toBeGreaterThan(0);
+  });
+
   test('staging on the shared tailnet reports the catch-all as a path to and from every other environment', () => {
     const shared = variant(staging, (d) => { d.tailnet.tailnet = canary.tailnet.tailnet; });
     const m = modelWith(shared);
