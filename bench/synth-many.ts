@@ -27,7 +27,7 @@ export function generatedModel(count: number): { environments: EnvironmentConfig
       name,
       namespace: `tuist-${name}`,
       tailnet: { tailnet, operatorTag: `tag:tuist-k8s-operator-${name}`, clusterTag, vmTag: `tag:tuist-macmini-${name}` },
-      pooler: { ...staging.pooler, tailnetExposure: { enabled: true, hostname: `tuist-pg-pooler-${name}`, tags: [clusterTag] } },
+      pooler: { ...staging.pooler, tailnetExposure: { enabled: true, hostname: `tuist-pg-pooler-${name}`, tags: [`tag:tuist-pg-pooler-${name}`] } },
       processorSecrets: { ...staging.processorSecrets, databasePassword: { ...staging.processorSecrets.databasePassword, key: `tuist-${name}-postgres` } },
       processor: { ...staging.processor, image: { ...staging.processor.image, tag: `1.0.${i}` } },
       xcresultProcessor: { ...staging.xcresultProcessor, image: { ...staging.xcresultProcessor.image, tag: `1.0.${i}` } },

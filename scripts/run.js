@@ -18,6 +18,7 @@ const COMMANDS = {
   diff: 'src/cli/diff.ts',
   environments: 'src/cli/environments.ts',
   matrix: 'src/cli/matrix.ts',
+  'policy-import': 'src/cli/policy-import.ts',
   'new-environment': 'src/cli/new-environment.ts',
   'preview-offline': 'src/cli/preview-offline.ts',
   redact: 'src/cli/redact.ts',

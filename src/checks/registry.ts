@@ -7,6 +7,7 @@ import { databaseUrlHost, databaseUrlKey, linuxDatabaseUrl } from './path/databa
 import { environmentIsolation } from './path/environment-isolation';
 import { policyGrant } from './path/policy-grant';
 import { poolerExposure } from './path/pooler-exposure';
+import { tailnetIsolation } from './path/tailnet-isolation';
 import { tailscaleAuthKey, vmCredentialTagsCheck } from './path/vm-credential';
 import { vmEndpoints, vmSecretEndpoints } from './path/vm-endpoints';
 import { duplicateEnv, secretLiterals } from './policy/env-vars';
@@ -33,6 +34,7 @@ export const PATH_CHECKS: readonly Check<PathInput>[] = [
   vmSecretEndpoints,
   linuxDatabaseUrl,
   environmentIsolation,
+  tailnetIsolation,
 ];
 
 /** What a careful reviewer or the cluster's admission would refuse. */

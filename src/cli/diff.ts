@@ -10,6 +10,7 @@ import { DiffInputError, renderBaseTree, repositoryRoot } from '../diff/base-tre
 import { diffTrees } from '../diff/diff-trees';
 import { renderMarkdown } from '../diff/render-markdown';
 import { renderText } from '../diff/render-text';
+import { isolationNotes } from '../tailnet/isolation';
 import { hasChanges } from '../diff/report';
 import { type ParseCache, readRenderedTree } from '../diff/rendered-tree';
 import { build } from '../synth/build';
@@ -63,7 +64,8 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     const root = repositoryRoot(path.resolve(values.repo!));
     // The base renders in a child process while the head renders here.
     const rendering = renderBaseTree(root, values.base).then((tree) => ({ tree }), (error: unknown) => ({ error }));
-    const head = build(loadModel(context.environments, context.tailnets)).files;
+    const built = build(loadModel(context.environments, context.tailnets));
+    const head = built.files;
     // Parsed while the base is still rendering: afterwards only the files that changed are.
     const parsed: ParseCache = new Map();
     readRenderedTree(head, parsed);
@@ -71,7 +73,7 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     if ('error' in settled) throw settled.error;
     const base = settled.tree;
     const report = diffTrees(base.files, head, parsed);
-    const options = { base: base.commit.startsWith(values.base) ? base.commit.slice(0, 12) : `${values.base} (${base.commit.slice(0, 12)})`, notes: base.notes, maxLength };
+    const options = { base: base.commit.startsWith(values.base) ? base.commit.slice(0, 12) : `${values.base} (${base.commit.slice(0, 12)})`, notes: [...(base.notes ?? []), ...isolationNotes(built.tailnets)], maxLength };
     const changed = hasChanges(report);
     const code = report.dangers.length > 0 ? DIFF_EXIT_CODES.dangerous : changed ? DIFF_EXIT_CODES.changes : DIFF_EXIT_CODES.noChanges;
     const text = format === 'json'

@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import { loadModel } from '../config/load';
 import { environmentStack } from '../pulumi/environment-stack';
 import { checkGuardRails, formatViolation } from '../pulumi/guard-rails';
-import { type RecordedResource, offlineStackConfig, runOffline } from '../pulumi/offline-run';
-import { policyFromCode } from '../pulumi/tailnet-policy';
-import { redactString } from '../secrets/secret-looking';
+import { type RecordedResource, offlineStackConfig, policyFromCode, runOffline } from '../pulumi/offline-run';
 import { renderYaml } from '../synth/render';
+import { redactTree } from '../diff/redact';
+import { redactString } from '../secrets/secret-looking';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
 import { defineCommand, parseCommandLine } from './support/command';
@@ -56,15 +56,18 @@ export async function main(argv: readonly string[], context: CliContext = defaul
   const livePolicyFile = values['live-policy'];
   const livePolicy = livePolicyFile === undefined ? policyFromCode(model, environment.tailnet.tailnet) : fs.readFileSync(livePolicyFile, 'utf8');
 
-  const run = await runOffline({ stack: environment.name, now, livePolicy, preview: true }, () =>
-    environmentStack({ model, environment, config: offlineStackConfig(), now }));
-  const violations = checkGuardRails(environment, model, run.resources);
+  // A copy of a live policy carries markers signed with the stacks' real keys, which offline runs do not have.
+  const unverifiedMarkers = livePolicyFile !== undefined;
+  const run = await runOffline({ stack: environment.name, now, livePolicy, preview: true, unverifiedMarkers }, () =>
+    environmentStack({ model, environment, config: offlineStackConfig(environment.name, unverifiedMarkers), now }));
+  const violations = checkGuardRails(environment, model, run.resources, livePolicy);
   if (values.json) {
-    context.stdout(JSON.stringify({
-      stack: environment.name, now: now.toISOString(), livePolicy: livePolicyFile ?? null, ok: violations.length === 0,
+    // Redacted as a tree, so the output stays JSON.
+    context.stdout(JSON.stringify(redactTree({
+      stack: environment.name, now: now.toISOString(), livePolicy: livePolicyFile ?? null, ok: violations.length === 0, logs: run.logs,
       // `inputs` holds the secrets in clear: only the redacted copy is printed.
       resources: run.resources.map(({ inputs: _secrets, ...printable }) => printable), outputs: run.outputs, violations,
-    }, null, 2));
+    }), null, 2));
     return violations.length === 0 ? 0 : 1;
   }
 
@@ -72,6 +75,10 @@ export async function main(argv: readonly string[], context: CliContext = defaul
   context.stdout(redactString([
     `Offline preview of stack "${environment.name}" at ${now.toISOString()}: the stack program under mocks, without credentials or network.`,
     `Live tailnet policy assumed: ${livePolicyFile ?? 'what this commit writes for tailnet "' + environment.tailnet.tailnet + '"'}. Values only Tailscale computes are stand-ins; secrets print as [secret].`,
+    ...(unverifiedMarkers ? ['Ownership markers are read, not verified: their MACs need the stacks\' keys, which only `pulumi preview` has.'] : []),
+    '',
+    // What the program logs during `pulumi preview`: the policy plan, entry by entry.
+    ...run.logs,
     '',
     formatResourceTree(run.resources),
     'Stack outputs:',

@@ -1,32 +1,43 @@
 /**
- * The tailnets environments live on. A tailnet has exactly one policy document; several
- * environments may share one (canary and production do).
+ * The tailnets environments live on. A tailnet has exactly one policy document, holding
+ * people-owned entries (src/config/tailnet-people/<name>.hujson is their committed snapshot)
+ * and one fragment per environment on it. All three environments share one tailnet, as in
+ * reality (../shared/REFERENCE.md).
  */
 export interface TailnetConfig {
   /** Key environments refer to (`EnvironmentConfig.tailnet.tailnet`); names the policy file. */
   readonly name: string;
-  /** People who administer the tailnet; they own every tag (`group:<name>`). */
-  readonly admins: { readonly group: string; readonly members: readonly string[] };
-  /** Operators who may SSH into the VMs as `admin` for diagnostics. */
-  readonly operations: { readonly group: string; readonly members: readonly string[] };
   /**
-   * Tag of the OAuth client Pulumi deploys with. It mints every environment's VM credential,
-   * so it owns their VM tags: Tailscale only mints keys for tags the client's own tags own.
+   * The login domains of the tailnet's users (`someone@<domain>`). A user of any other domain
+   * named in a group, grant, SSH rule or tag owner is a finding: it is either a typo or a
+   * person outside the organisation being handed access.
+   */
+  readonly userDomains: readonly string[];
+  /**
+   * Who owns the environments' own tags in `tagOwners` (the live policy: `autogroup:admin`;
+   * the tailnet has no groups).
+   */
+  readonly tagAdmins: readonly string[];
+  /**
+   * Tag of the OAuth client (or federated identity) Pulumi deploys with. It mints every
+   * environment's VM credential, so it owns their VM tags: Tailscale only mints keys for tags
+   * the client's own tags own.
    */
   readonly deployerTag: string;
+  /**
+   * Whether a people-owned rule that opens a path between two environments blocks every stack's
+   * update. False: such a rule (the live catch-all) is reported on every run but, since no stack
+   * may remove it, it does not stop a stack from updating its own fragment.
+   */
+  readonly enforceIsolation: boolean;
 }
 
 export const TAILNETS: readonly TailnetConfig[] = [
   {
-    name: 'tuist-staging',
-    admins: { group: 'group:tuist-admins', members: ['platform@tuist.dev'] },
-    operations: { group: 'group:tuist-ops', members: ['oncall@tuist.dev'] },
-    deployerTag: 'tag:tuist-deployer',
-  },
-  {
     name: 'tuist',
-    admins: { group: 'group:tuist-admins', members: ['platform@tuist.dev'] },
-    operations: { group: 'group:tuist-ops', members: ['oncall@tuist.dev'] },
+    userDomains: ['tuist.dev'],
+    tagAdmins: ['autogroup:admin'],
     deployerTag: 'tag:tuist-deployer',
+    enforceIsolation: false,
   },
 ];

@@ -59,9 +59,13 @@ export interface RemoteRef {
 export interface TailnetIdentity {
   /** The tailnet this environment lives on (a key of the tailnet registry). */
   readonly tailnet: string;
-  /** Tag of this environment's Tailscale Kubernetes operator; it owns `clusterTag`. */
+  /**
+   * Tag the environment's Tailscale Kubernetes operator joins as; it owns the tags it gives
+   * proxies (the pooler's). In reality it is the cluster tag (the operator, its default proxies,
+   * the subnet-router Connector and the egress ProxyGroup all join as `tag:tuist-k8s-<env>`).
+   */
   readonly operatorTag: string;
-  /** Tag of the operator's proxies and the subnet router (`tag:tuist-k8s-<env>`). */
+  /** Tag of the operator's default proxies and the subnet router (`tag:tuist-k8s-<env>`). */
   readonly clusterTag: string;
   /** Tag of the Mac minis and their Tart VMs (`tag:tuist-macmini-<env>`). */
   readonly vmTag: string;
@@ -92,7 +96,11 @@ export type TailnetExposure =
     readonly enabled: true;
     /** The pooler proxy's MagicDNS name: one DNS label, at most 63 characters. */
     readonly hostname: string;
-    /** Tags the operator gives the proxy; each must be owned by `operatorTag`. */
+    /**
+     * Tags the operator gives the proxy: the pooler's own tag (`tag:tuist-pg-pooler-<env>`),
+     * owned by `operatorTag`, reachable by the VMs on the pooler port only. The operator applies
+     * tags only when it first creates a proxy (docs/runbooks/retag-pooler-proxy.md).
+     */
     readonly tags: readonly string[];
   };
 
@@ -233,10 +241,24 @@ export interface XcresultProcessorConfig {
   readonly runtime: XcresultRuntimeEnvironment;
 }
 
-/** Rules an environment adds to its tailnet's policy beyond the database path. */
+/** One port a machine path of the policy opens, and why it is open. */
+export interface PolicyPort {
+  readonly proto: 'tcp' | 'udp';
+  readonly port: number;
+  /** What listens there, in a few words (shown in the rendered policy and the matrix). */
+  readonly purpose: string;
+}
+
+/**
+ * The machine paths of the environment's policy fragment (people's access is people-owned and
+ * not here). The pooler port is not listed: it is opened from the VMs to the pooler proxy's own
+ * tags (`pooler.tailnetExposure.tags`) when the pooler is exposed.
+ */
 export interface PolicyConfig {
-  /** Extra ports the VMs may reach on the cluster tag (e.g. telemetry), `tcp:N` or `udp:N-M`. */
-  readonly extraClusterPorts: readonly string[];
+  /** Ports the VMs dial on the cluster tag (telemetry, registry, analytics). */
+  readonly vmToCluster: readonly PolicyPort[];
+  /** Ports the cluster dials on the Mac mini hosts and the VMs (SSH, metrics). */
+  readonly clusterToVm: readonly PolicyPort[];
 }
 
 export interface EnvironmentConfig {

@@ -4,6 +4,7 @@
  */
 import { PGBOUNCER_ALLOWED_PARAMETERS } from './cnpg';
 import { DATABASE_URL_KEYS, objectNames } from './names';
+import { policyPortProblems } from './policy-ports';
 import {
   DNS_LABEL_RULE, IMAGE_TAG_RULE, PINNED_TAG_RULE, TAILSCALE_TAG_RULE, isDnsLabel, isImageTagSyntax, isPinnedTag,
   isTailscaleTag, parseQuantity,
@@ -64,8 +65,9 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   for (const field of ['operatorTag', 'clusterTag', 'vmTag'] as const) {
     checkOwnTag(c, `tailnet.${field}`, tailnet[field], suffix);
   }
-  if (new Set([tailnet.operatorTag, tailnet.clusterTag, tailnet.vmTag]).size !== 3) {
-    c.add('tailnet', `operatorTag, clusterTag and vmTag must be three different tags; got ${show([tailnet.operatorTag, tailnet.clusterTag, tailnet.vmTag])}.`);
+  // The operator may join as the cluster tag (it does in reality); the VMs never share either.
+  if (tailnet.vmTag === tailnet.clusterTag || tailnet.vmTag === tailnet.operatorTag) {
+    c.add('tailnet.vmTag', `${show(tailnet.vmTag)} is also the cluster's or the operator's tag; the VMs carry a tag of their own.`);
   }
 
   // Names: every object name derives from the release's fullname (names.ts).
@@ -104,11 +106,11 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
     } else if (!exposure.hostname.endsWith(suffix)) {
       c.add('pooler.tailnetExposure.hostname', `${show(exposure.hostname)} does not belong to environment "${env.name}"; its tailnet names end in "${suffix}".`);
     }
-    if (exposure.tags.length === 0) c.add('pooler.tailnetExposure.tags', 'is empty; the proxy needs the environment\'s cluster tag.');
+    if (exposure.tags.length === 0) c.add('pooler.tailnetExposure.tags', `is empty; the proxy needs a tag of its own (e.g. "tag:tuist-pg-pooler${suffix}").`);
     exposure.tags.forEach((tag, i) => {
       const path = `pooler.tailnetExposure.tags[${i}]`;
-      if (checkOwnTag(c, path, tag, suffix) && tag !== tailnet.clusterTag) {
-        c.add(path, `${show(tag)} is not the environment's cluster tag ${show(tailnet.clusterTag)}, the only tag its operator may give proxies.`);
+      if (checkOwnTag(c, path, tag, suffix) && [tailnet.clusterTag, tailnet.operatorTag, tailnet.vmTag].includes(tag)) {
+        c.add(path, `${show(tag)} is the environment's cluster, operator or VM tag; the pooler proxy gets a tag of its own (owned by the operator's tag) so that it is reachable only on the pooler port and has no SSH into the VMs. Fix: use e.g. "tag:tuist-pg-pooler${suffix}".`);
       }
     });
   }
@@ -157,11 +159,7 @@ export function validateEnvironment(env: EnvironmentConfig, tailnets: readonly T
   validateRuntime(env, (path, message) => c.add(path, message));
   validateWorkloads(env, (path, message) => c.add(path, message));
 
-  env.policy.extraClusterPorts.forEach((port, i) => {
-    if (!/^(tcp|udp):\d{1,5}(-\d{1,5})?$/.test(port)) {
-      c.add(`policy.extraClusterPorts[${i}]`, `${show(port)} is not "tcp:N", "udp:N" or a range "tcp:N-M"; wildcards are not allowed.`);
-    }
-  });
+  for (const problem of policyPortProblems(env)) c.add(problem.path, problem.message);
   return c.problems;
 }
 
@@ -208,7 +206,11 @@ export function validateEnvironments(envs: readonly EnvironmentConfig[], tailnet
     claim(env, 'tailnet.clusterTag', 'tag', env.tailnet.clusterTag);
     claim(env, 'tailnet.vmTag', 'tag', env.tailnet.vmTag);
     claim(env, 'tailnet.operatorTag', 'tag', env.tailnet.operatorTag);
-    if (env.pooler.tailnetExposure.enabled) claim(env, 'pooler.tailnetExposure.hostname', 'hostname', env.pooler.tailnetExposure.hostname);
+    if (env.pooler.tailnetExposure.enabled) {
+      claim(env, 'pooler.tailnetExposure.hostname', 'hostname', env.pooler.tailnetExposure.hostname);
+      // A tag of another environment is already reported by validateEnvironment.
+      env.pooler.tailnetExposure.tags.forEach((tag, i) => { if (tag.endsWith(`-${env.name}`)) claim(env, `pooler.tailnetExposure.tags[${i}]`, 'tag', tag); });
+    }
   }
   return problems;
 }

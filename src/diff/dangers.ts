@@ -24,6 +24,7 @@ const TAILNET_EXPOSURE_ANNOTATIONS = Object.values(TAILSCALE_ANNOTATIONS);
 const IMMUTABLE_SELECTOR_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 
 const UNEXPOSE_RUNBOOK = 'docs/runbooks/unexpose-pooler.md';
+const RETAG_RUNBOOK = 'docs/runbooks/retag-pooler-proxy.md';
 
 type Path = readonly string[];
 
@@ -100,6 +101,16 @@ export function objectDangers(scope: string, key: string, before: KubeObject, af
     // CNPG copies the template's annotations onto the live Service, overwriting values but never
     // removing a key (internal/controller/pooler_update.go → utils.MergeObjectsMetadata, maps.Copy).
     const live = after.kind === 'Pooler' ? { ...b, ...a } : a;
+    const tags = TAILSCALE_ANNOTATIONS.tags;
+    // The operator applies a proxy's tags only when it first creates it (REFERENCE.md, "The live tailnet policy").
+    if (b[tags] !== undefined && a[tags] !== undefined && b[tags] !== a[tags]) {
+      dangers.push({
+        kind: 'proxy-retag',
+        scope,
+        subject: key,
+        message: `\`${tags}\` changes from ${show(b[tags])} to ${show(a[tags])}, but the Tailscale operator applies a proxy's tags only when it first creates the proxy, so the running proxy keeps its old tags (and the policy's grants to the new tags reach nothing). Fix: follow ${RETAG_RUNBOOK}: add the new tag to the operator's OAuth client, own it by the operator's tag in tagOwners, then recreate the proxy.`,
+      });
+    }
     const wasExposed = exposureReason(b, bSpec) !== undefined;
     if (wasExposed && exposureReason(a, aSpec) === undefined) {
       const lost = TAILNET_EXPOSURE_ANNOTATIONS.filter((name) => b[name] !== undefined && a[name] === undefined);

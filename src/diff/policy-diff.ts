@@ -64,7 +64,7 @@ function diffRules(section: string, before: readonly unknown[], after: readonly 
   const changed: PolicyEntryChange[] = [];
   const removed: unknown[] = [];
   for (const rule of unmatchedBefore) {
-    const i = isRecord(rule) ? remainingAfter.findIndex((candidate) => isRecord(candidate) && differingFields(rule, candidate).length === 1) : -1;
+    const i = isRecord(rule) ? remainingAfter.findIndex((candidate) => isRecord(candidate) && pairs(section, rule, candidate)) : -1;
     if (i === -1) {
       removed.push(rule);
       continue;
@@ -79,6 +79,16 @@ function diffRules(section: string, before: readonly unknown[], after: readonly 
     removed: removed.map((rule) => entry(section, rule, false)),
     changed,
   };
+}
+
+/**
+ * Two rules are one changed rule when a single field differs, or, for SSH, when only the action
+ * and its `checkPeriod` differ (a `check` rule becoming `accept` drops its period too).
+ */
+function pairs(section: string, before: Rule, after: Rule): boolean {
+  const differing = differingFields(before, after);
+  if (differing.length === 1) return true;
+  return section === 'ssh' && differing.includes('action') && differing.every((f) => f === 'action' || f === 'checkPeriod');
 }
 
 /** An `acls` rule with `action: deny` never widens access; every other access rule does. */

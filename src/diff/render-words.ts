@@ -17,6 +17,7 @@ export const DANGER_TITLES: Readonly<Record<DangerKind, string>> = {
   'immutable-field': 'immutable field',
   'exposure-removed': 'tailnet exposure removed',
   'widens-access': 'widens access',
+  'proxy-retag': 'tailnet proxy tags change',
 };
 
 /** One line of JSON: strings quoted, so `""`, `"1"` and `1` read differently. */

@@ -74,7 +74,7 @@ export interface FileChange {
   readonly note?: string;
 }
 
-export type DangerKind = 'immutable-field' | 'exposure-removed' | 'widens-access';
+export type DangerKind = 'immutable-field' | 'exposure-removed' | 'widens-access' | 'proxy-retag';
 
 /** A change Kubernetes rejects, or one that is risky to apply: listed first. */
 export interface Danger {

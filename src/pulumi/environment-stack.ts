@@ -11,7 +11,7 @@ import { AppliedManifests } from './applied-manifests';
 import { type CredentialStatus, MintedVmCredential } from './minted-vm-credential';
 import { createProviders } from './providers';
 import type { StackConfig } from './stack-config';
-import { type PolicyStatus, TailnetPolicy, readLivePolicy } from './tailnet-policy';
+import { type PolicyStatus, TailnetPolicy, planTailnetPolicy, readLivePolicy } from './tailnet-policy';
 
 export interface EnvironmentStackInputs {
   readonly model: Model;
@@ -32,7 +32,7 @@ export interface EnvironmentStackOutputs {
 }
 
 /**
- * Rolls one environment, in order: its part of the tailnet policy, then the VM credential
+ * Rolls one environment, in order: its entries in the tailnet policy, then the VM credential
  * minted for the tag that policy owns, then the manifests that read the credential.
  */
 export async function environmentStack(inputs: EnvironmentStackInputs): Promise<EnvironmentStackOutputs> {
@@ -40,20 +40,15 @@ export async function environmentStack(inputs: EnvironmentStackInputs): Promise<
   const manifests = synthesizeEnvironment(env);
   const providers = createProviders(env, config);
 
-  const policy = new TailnetPolicy('tailnet-policy', {
-    model,
-    environment: env,
-    live: await readLivePolicy(providers.tailscale),
-    overwriteUnmanaged: config.overwriteUnmanagedPolicy,
-    provider: providers.tailscale,
-  });
+  const planned = await planTailnetPolicy(model, env, await readLivePolicy(providers.tailscale), config);
+  const policy = new TailnetPolicy('tailnet-policy', { ...planned, config });
 
   const credential = new MintedVmCredential('vm-credential', {
     environment: env,
     credential: env.vmCredential,
     secret: { name: manifests.chart.vmCredential.secretName, key: manifests.chart.vmCredential.key },
     now,
-    tagPolicy: policy.acl,
+    tagPolicy: policy.document,
     tailscaleProvider: providers.tailscale,
     kubernetesProvider: providers.kubernetes,
   });

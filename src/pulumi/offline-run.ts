@@ -5,10 +5,14 @@
  * secrets). The tests and `preview-offline` both use it.
  */
 import * as pulumi from '@pulumi/pulumi';
+import type { Model } from '../config/load';
 import { parsePolicyHujson } from '../tailnet/render';
 import type { ResourceRecord } from './guard-rails';
 import { RESOURCE_TYPES } from './guard-rails';
+import { POLICY_DOCUMENT_TYPE, type PolicyDocumentInputs, policyDocumentProvider } from './policy-provider';
+import { planPolicyWrite, writeIntent } from './policy-writer';
 import { PULUMI_PROJECT, type StackConfig } from './stack-config';
+import { type LivePolicy, type PolicyApi, PreconditionFailed } from './tailscale-api';
 
 export const INVOKE_TOKENS = { getAcl: 'tailscale:index/getAcl:getAcl' } as const;
 
@@ -27,8 +31,13 @@ export interface OfflineRunOptions {
   readonly livePolicy: string;
   /** Run as `pulumi preview` (true) or `pulumi up` (false). */
   readonly preview: boolean;
-  /** What another writer leaves live right after the stack writes the policy; by default what it wrote. */
-  readonly livePolicyAfterWrite?: string;
+  /**
+   * Another writer (a concurrent `pulumi up`, the admin console): called with the live text
+   * after the stack read it and before its first write; what it returns is live from then on.
+   */
+  readonly concurrentWriter?: (live: string) => string;
+  /** Read ownership markers without their MAC (a copy of a live policy, previewed without the stack's key). */
+  readonly unverifiedMarkers?: boolean;
 }
 
 export interface RecordedResource extends ResourceRecord {
@@ -70,32 +79,49 @@ export interface OfflineRun<T> {
   readonly invokes: readonly RecordedInvoke[];
   /** The program's result with every Output resolved. */
   readonly outputs: T;
+  /** The tailnet policy as live after the run. */
+  readonly livePolicyAfter: string;
+  /** How many times the policy was written (accepted POSTs). */
+  readonly policyWrites: number;
+  /** What the program logged with `pulumi.log.info`, in order. */
+  readonly logs: readonly string[];
 }
 
 /** Runs `program` under mocks and returns what it registered. One run at a time per process. */
 export async function runOffline<T>(options: OfflineRunOptions, program: () => Promise<T>): Promise<OfflineRun<pulumi.Unwrap<T>>> {
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
-  let livePolicy = options.livePolicy;
+  const api = new InMemoryPolicyApi(options.livePolicy, options.concurrentWriter);
   await pulumi.runtime.setMocks({
-    newResource: (args) => {
-      if (args.type === RESOURCE_TYPES.acl) livePolicy = options.livePolicyAfterWrite ?? String(args.inputs.acl);
+    newResource: async (args) => {
+      if (args.type === POLICY_DOCUMENT_TYPE) {
+        // The real provider's create, against an in-memory API that honours If-Match.
+        const { __provider: _serialized, ...inputs } = decode(args.inputs, '', (_path, value) => value) as PolicyDocumentInputs & { __provider?: string };
+        const created = await policyDocumentProvider({ fetch: unreachable, env: {}, api: () => api, unverifiedMarkers: options.unverifiedMarkers === true }).create(inputs);
+        return { id: created.id, state: created.outs as unknown as Record<string, unknown> };
+      }
       return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs, options.now) } };
     },
     call: (args) => {
       invokes.push({ token: args.token, provider: args.provider ?? '' });
       if (args.token === INVOKE_TOKENS.getAcl) {
-        return { hujson: livePolicy, json: JSON.stringify(parsePolicyHujson(livePolicy, 'live policy')), id: 'policy' };
+        return { hujson: api.text, json: JSON.stringify(parsePolicyHujson(api.text, 'live policy')), id: 'policy' };
       }
       throw new Error(`No offline stand-in for the invoke ${args.token}. Fix: add one to src/pulumi/offline-run.ts.`);
     },
   }, PULUMI_PROJECT, options.stack, options.preview);
   recordRegistrations(resources);
+  // What the program logs (the policy plan) is what `pulumi preview` prints: kept, not printed here.
+  const logs: string[] = [];
+  const log = pulumi.log as { info: typeof pulumi.log.info };
+  const info = log.info;
+  log.info = async (message: string) => { logs.push(message); };
 
   try {
     const outputs = await resolved(pulumi.output(await program()));
-    return { resources, invokes, outputs: outputs as pulumi.Unwrap<T> };
+    return { resources, invokes, outputs: outputs as pulumi.Unwrap<T>, livePolicyAfter: api.text, policyWrites: api.writes, logs };
   } finally {
+    log.info = info;
     // Registrations run asynchronously; wait until the last one reached the (mock) engine.
     await pulumi.runtime.disconnect();
   }
@@ -152,6 +178,8 @@ function recordOf(req: RegisterRequest, urn: string): RecordedResource {
   const secretPaths: string[] = [];
   const inputs = decode(serialized, '', (path, value) => { secretPaths.push(path); return value; }) as Record<string, unknown>;
   const redactedInputs = decode(serialized, '', () => REDACTED) as Record<string, unknown>;
+  // A dynamic resource carries its provider's code, serialized: too long to print, and not an input anyone sets.
+  if (typeof redactedInputs.__provider === 'string') redactedInputs.__provider = `[serialized provider, ${redactedInputs.__provider.length} characters]`;
   const timeouts = req.getCustomtimeouts();
   return {
     type: req.getType(),
@@ -193,13 +221,63 @@ export async function resolved<T>(output: pulumi.Output<T>): Promise<T> {
   return value.value;
 }
 
+/** The ownership key offline runs sign with: not secret, never the real one (which only the stack's config holds). */
+export function offlineOwnershipKey(environment: string): string {
+  return `offline-ownership-key-of-${environment}`.padEnd(44, '.');
+}
+
 /** A stack configuration with nothing real in it, for runs under mocks. */
-export function offlineStackConfig(): StackConfig {
+export function offlineStackConfig(environment: string, unverifiedMarkers = false): StackConfig {
   return {
+    unverifiedMarkers,
     kubeContext: 'offline',
     tailnetId: 'offline',
-    tailscaleOauthClientId: pulumi.secret('offline'),
-    tailscaleOauthClientSecret: pulumi.secret('offline'),
-    overwriteUnmanagedPolicy: false,
+    tailscale: { kind: 'oauth-client', clientId: 'offline', clientSecret: pulumi.secret('offline') },
+    policyOwnershipKey: pulumi.secret(offlineOwnershipKey(environment)),
   };
+}
+
+/**
+ * The policy this commit leaves on `tailnet` once each of its environments deployed in
+ * order, starting from `live` (by default an empty policy), signed with the offline keys:
+ * what `preview-offline` assumes is live when given no copy of the live policy.
+ */
+export function policyFromCode(model: Model, tailnet: string, live = '', keyOf: (environment: string) => string = offlineOwnershipKey): string {
+  const environments = model.environments.filter((e) => e.tailnet.tailnet === tailnet);
+  // A test withheld while a peer's tags were undeclared is sent by the next round: repeat until no stack changes anything.
+  let text = live;
+  for (let round = 0; round <= environments.length; round++) {
+    const before = text;
+    for (const env of environments) text = planPolicyWrite(writeIntent(model, env), text, keyOf(env.name)).hujson;
+    if (text === before) return text;
+  }
+  throw new Error(`The stacks of tailnet "${tailnet}" do not settle: each round of writes changes the policy again.`);
+}
+
+const unreachable = (): never => {
+  throw new Error('Offline runs never reach the Tailscale API.');
+};
+
+/** The policy API, in memory: every write gets a new ETag, and a write with a stale one fails with 412. */
+export class InMemoryPolicyApi implements PolicyApi {
+  private version = 1;
+  writes = 0;
+  constructor(public text: string, private concurrentWriter?: (live: string) => string) {}
+
+  async getPolicy(): Promise<LivePolicy> {
+    return { hujson: this.text, etag: `v${this.version}` };
+  }
+
+  async setPolicy(hujson: string, etag: string): Promise<void> {
+    if (this.concurrentWriter !== undefined) {
+      const other = this.concurrentWriter;
+      this.concurrentWriter = undefined;
+      this.text = other(this.text);
+      this.version++;
+    }
+    if (etag !== `v${this.version}`) throw new PreconditionFailed();
+    this.text = hujson;
+    this.version++;
+    this.writes++;
+  }
 }

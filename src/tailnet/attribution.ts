@@ -5,7 +5,7 @@
  */
 import type { TailnetConfig } from '../config/tailnets';
 import type { EnvironmentConfig } from '../config/types';
-import { basePolicyFragment } from './fragments';
+import { basePolicyFragment, environmentTags } from './fragments';
 import { isolationTests } from './compose';
 import {
   BASE_OWNER, type Grant, type PolicyDocument, type PolicyFragment, type PolicyTest, type SshRule, type SshTest,
@@ -24,7 +24,7 @@ export function tagOwnershipOf(tailnet: TailnetConfig, environments: readonly En
   const own = environments.filter((env) => env.tailnet.tailnet === tailnet.name);
   return tagOwnership([
     basePolicyFragment(tailnet, own),
-    ...own.map((env) => ({ owner: env.name, tags: [env.tailnet.operatorTag, env.tailnet.clusterTag, env.tailnet.vmTag] }) as PolicyFragment),
+    ...own.map((env) => ({ owner: env.name, tags: environmentTags(env) }) as PolicyFragment),
   ]);
 }
 
@@ -125,4 +125,80 @@ export function unattributedEntries(live: PolicyDocument, fragments: readonly Po
     });
   }
   return found;
+}
+
+/**
+ * A policy document as the control plane holds it: plain JSON values, every section kept,
+ * known or not (`acls`, `autoApprovers`, `nodeAttrs`, `postures`, whatever comes next).
+ */
+export type RawPolicy = Record<string, unknown>;
+
+/**
+ * One entry of a document, the unit of ownership: an element of an array section (`grants`,
+ * `ssh`, `tests`, …), a key of an object section (`groups`, `postures`, …), one owner of a tag
+ * in `tagOwners` (people and an environment may both own a tag), or a whole section of any
+ * other shape (`randomizeClientPort`).
+ */
+export interface PolicyEntry {
+  readonly section: string;
+  /** The key in an object section (the tag, for a member); undefined for array elements and whole sections. */
+  readonly key?: string;
+  /** For a member: the owner. */
+  readonly value: unknown;
+  readonly kind: 'element' | 'key' | 'member' | 'section';
+}
+
+/** Object sections whose lists are owned member by member. */
+export const MEMBER_SECTIONS: readonly string[] = ['tagOwners'];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Every entry of a document, in document order. */
+export function policyEntries(doc: RawPolicy): PolicyEntry[] {
+  return Object.entries(doc).flatMap(([section, value]): PolicyEntry[] => {
+    if (Array.isArray(value)) return value.map((v) => ({ section, value: v, kind: 'element' }));
+    if (isRecord(value)) {
+      // A tag with no owners has no entries: nobody owns anything there.
+      return Object.entries(value).flatMap(([key, v]): PolicyEntry[] => (MEMBER_SECTIONS.includes(section) && Array.isArray(v)
+        ? v.map((member) => ({ section, key, value: member, kind: 'member' }))
+        : [{ section, key, value: v, kind: 'key' }]));
+    }
+    return [{ section, value, kind: 'section' }];
+  });
+}
+
+/** What makes two entries the same entry: an element by its whole value, a key by its name. */
+export function entryId(entry: PolicyEntry): string {
+  switch (entry.kind) {
+    case 'element': return `${entry.section}\0=${canonicalJson(entry.value)}`;
+    case 'key': return `${entry.section}\0:${entry.key}`;
+    case 'member': return `${entry.section}\0:${entry.key}\0@${canonicalJson(entry.value)}`;
+    case 'section': return `${entry.section}\0`;
+  }
+}
+
+/** Fields that say which path or login an element is about (its payload is the rest: ports, users, …). */
+const IDENTITY_FIELDS = ['action', 'src', 'dst', 'proto', 'target'];
+
+/** Which rule an element is, regardless of its ports or users: pairs an entry's old and new version as "changed". */
+export function entryIdentity(entry: PolicyEntry): string {
+  if (entry.kind !== 'element' || !isRecord(entry.value)) return entryId(entry);
+  const value = entry.value;
+  return `${entry.section}\0~${canonicalJson(Object.fromEntries(IDENTITY_FIELDS.filter((f) => f in value).map((f) => [f, value[f]])))}`;
+}
+
+/** Where an entry is, for people: `grants[3]`, `tagOwners["tag:x"]`, `randomizeClientPort`. */
+export function entryPath(entry: PolicyEntry, index?: number): string {
+  switch (entry.kind) {
+    case 'element': return `${entry.section}[${index ?? '+'}]`;
+    case 'key': return `${entry.section}[${JSON.stringify(entry.key)}]`;
+    case 'member': return `${entry.section}[${JSON.stringify(entry.key)}][${index ?? '+'}]`;
+    case 'section': return entry.section;
+  }
+}
+
+/** A fragment as raw sections: what its owner writes, without the bookkeeping (owner, tags) or empty sections. */
+export function fragmentPolicy(fragment: PolicyFragment): RawPolicy {
+  const { owner: _owner, tags: _tags, ...sections } = fragment;
+  return Object.fromEntries(Object.entries(sections).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : Object.keys(v as object).length > 0)));
 }

@@ -6,12 +6,15 @@
  */
 import { formatTable } from '../report/table';
 import { generatedHeader } from '../synth/render';
-import { canSsh, reachablePorts } from './evaluate';
+import { canSsh, reach } from './evaluate';
 import { ROOT_USER } from './fragments';
+import { formatIsolationFinding } from './isolation';
 import type { PolicyDocument, TailnetPolicy } from './policy';
+import { formatWithheldTest } from './withheld';
 import { type PortRange, formatPortRange, parsePortSpec, selectorKind } from './syntax';
 
-export type Reach = 'allow' | 'deny' | 'partial';
+/** `unproven`: some rule may open it, depending on what the policy does not say (posture, roles, routes). */
+export type Reach = 'allow' | 'deny' | 'partial' | 'unproven';
 
 export interface ReachabilityMatrix {
   readonly sources: readonly string[];
@@ -22,28 +25,36 @@ export interface ReachabilityMatrix {
   readonly sshDestinations: readonly string[];
   readonly sshUsers: readonly string[];
   /** `ssh[i][j][k]`: how `sources[i]` gets in to `sshDestinations[j]` as `sshUsers[k]`. */
-  readonly ssh: readonly (readonly (readonly ('accept' | 'check' | 'deny')[])[])[];
+  readonly ssh: readonly (readonly (readonly ('accept' | 'check' | 'deny' | 'unproven')[])[])[];
+  /** Capability grants (`app`): not network access, listed apart. */
+  readonly capabilities: readonly { readonly src: readonly string[]; readonly dst: readonly string[]; readonly capabilities: readonly string[]; readonly rule: string }[];
 }
 
 export function reachabilityMatrix(doc: PolicyDocument): ReachabilityMatrix {
-  const sources = [...Object.keys(doc.tagOwners), ...Object.keys(doc.groups)];
+  const sources = [...Object.keys(doc.tagOwners ?? {}), ...Object.keys(doc.groups ?? {})];
   const seen = new Set<string>();
-  const destinations = doc.grants.flatMap((grant) => grant.dst.filter((dst) => selectorKind(dst) === 'tag').flatMap((dst) =>
-    grant.ip.flatMap((spec) => {
+  const destinations = (doc.grants ?? []).filter((g) => g.ip !== undefined).flatMap((grant) => grant.dst.filter((dst) => selectorKind(dst) === 'tag').flatMap((dst) =>
+    (grant.ip ?? []).flatMap((spec) => {
       const parsed = parsePortSpec(spec);
       return parsed.ok ? parsed.value.map((range) => ({ dst, range })) : [];
     }))).filter(({ dst, range }) => {
     const key = `${dst} ${formatPortRange(range)}`;
     return seen.has(key) ? false : (seen.add(key), true);
   });
-  const network = sources.map((src) => destinations.map(({ dst, range }) => coverage(reachablePorts(doc, src, dst, range.proto), range)));
-  const sshDestinations = [...new Set(doc.ssh.flatMap((r) => r.dst).filter((d) => selectorKind(d) === 'tag'))];
-  const sshUsers = [...new Set([...doc.ssh.flatMap((r) => r.users).filter((u) => selectorKind(u) !== 'autogroup'), ROOT_USER])];
+  const network = sources.map((src) => destinations.map(({ dst, range }) => {
+    const r = reach(doc, src, dst, range.proto);
+    const proven = coverage(r.allow, range);
+    return proven === 'deny' && coverage(r.unproven, range) !== 'deny' ? 'unproven' : proven;
+  }));
+  const sshDestinations = [...new Set((doc.ssh ?? []).flatMap((r) => r.dst).filter((d) => selectorKind(d) === 'tag'))];
+  const sshUsers = [...new Set([...(doc.ssh ?? []).flatMap((r) => r.users).filter((u) => !u.startsWith('autogroup:')), ROOT_USER])];
   const ssh = sources.map((src) => sshDestinations.map((dst) => sshUsers.map((user) => {
-    const result = canSsh(doc, src, dst, user);
-    return result.allowed ? result.action! : 'deny';
+    return canSsh(doc, src, dst, user).verdict;
   })));
-  return { sources, destinations, network, sshDestinations, sshUsers, ssh };
+  const capabilities = (doc.grants ?? []).flatMap((g, i) => (g.app === undefined ? [] : [{
+    src: g.src, dst: g.dst, capabilities: Object.keys(g.app), rule: `grants[${i}]`,
+  }]));
+  return { sources, destinations, network, sshDestinations, sshUsers, ssh, capabilities };
 }
 
 /** How much of `range` the merged, sorted `reachable` ranges cover. */
@@ -113,6 +124,7 @@ export function formatMatrixMarkdown(policy: TailnetPolicy): string {
     '',
     markdownTable(ssh.header, ssh.rows),
     '',
+    ...extraSections(policy),
   ].join('\n');
 }
 
@@ -121,4 +133,29 @@ function markdownTable(header: readonly string[], rows: readonly (readonly strin
   // Allowed cells in bold: the few open paths stand out among the denials.
   const cell = (c: string, i: number): string => (i === 0 ? `\`${c}\`` : c === 'allow' ? '**allow**' : c);
   return [line(header.map((h, i) => (i === 0 ? h : `\`${h}\``))), line(header.map(() => '---')), ...rows.map((r) => line(r.map(cell)))].join('\n');
+}
+
+/** Capabilities, cross-environment paths, withheld tests and unproven expectations, when there are any. */
+function extraSections(policy: TailnetPolicy): string[] {
+  const matrix = reachabilityMatrix(policy.document);
+  const lines: string[] = [];
+  if (matrix.capabilities.length > 0) {
+    lines.push('## Capabilities (not network access)', '', 'Grants with `app`: the destination lets the source use these capabilities; the ports they open are in the network table.', '');
+    lines.push('| source | destination | capabilities | rule |', '| --- | --- | --- | --- |');
+    for (const c of matrix.capabilities) lines.push(`| ${[c.src, c.dst, c.capabilities].map((xs) => xs.map((x) => `\`${x}\``).join(', ')).join(' | ')} | ${c.rule} |`);
+    lines.push('');
+  }
+  if ((policy.isolation ?? []).length > 0) {
+    lines.push('## Cross-environment paths', '', ...policy.isolation.map((f) => `- ${formatIsolationFinding(f)}.`), '');
+  }
+  if ((policy.withheld ?? []).length > 0) {
+    lines.push('## Withheld tests', '', 'Not sent, because a people-owned rule would fail them and the control plane rejects a policy whose tests fail; they are sent again once the rule is gone.', '', ...policy.withheld.map((w) => `- ${formatWithheldTest(w)}`), '');
+  }
+  if ((policy.findings ?? []).length > 0) {
+    lines.push('## What a reviewer would refuse in the people-owned part', '', 'Reported, never rewritten: no stack changes a people-owned entry. Fix them in the admin console, then `npm run policy:import`.', '', ...policy.findings.map((f) => `- ${f.path}: ${f.message}`), '');
+  }
+  if ((policy.unproven ?? []).length > 0) {
+    lines.push('## Unproven offline', '', ...policy.unproven.map((u) => `- ${u.message}`), '');
+  }
+  return lines;
 }

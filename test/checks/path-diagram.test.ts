@@ -1,6 +1,8 @@
 import { renderPathDiagrams } from '../../src/checks/path-diagram';
 import { tailnetReceivers } from '../../src/config/receivers';
 import { committed, env, validInput, xcresult } from './helpers';
+import { poolerProxyTags } from '../../src/tailnet/paths';
+import { production as productionEnv } from '../fixtures';
 
 describe('path diagrams (dist/<env>/path.md)', () => {
   test('are part of dist/, one per environment, each a Mermaid flowchart GitHub renders', () => {
@@ -14,9 +16,9 @@ describe('path diagrams (dist/<env>/path.md)', () => {
   test('draw the proven path of the environment: VM tag, proxy hostname and tag, Service, Pooler, Cluster', () => {
     const production = committed.files.get('production/path.md')!;
     expect(production).toContain('vm["xcresult VM (Deployment tuist-tuist-xcresult-processor)<br/>tag:tuist-macmini-production"]');
-    expect(production).toContain('proxy["tailnet proxy<br/>tuist-pg-pooler-production<br/>tag:tuist-k8s-production"]');
+    expect(production).toContain(`proxy["tailnet proxy<br/>tuist-pg-pooler-production<br/>${poolerProxyTags(productionEnv).join(',')}"]`);
     expect(production).toContain('service["Service tuist-tuist-pg-pooler-rw<br/>tuist, port 5432"]');
-    expect(production).toContain('pooler["Pooler tuist-tuist-pg-pooler-rw<br/>PgBouncer ×2, transaction"]');
+    expect(production).toContain(`pooler["Pooler tuist-tuist-pg-pooler-rw<br/>PgBouncer ×${productionEnv.pooler.instances}, transaction"]`);
     expect(production).toContain('cluster["Cluster tuist-tuist-pg"]');
     expect(production).toContain('proxy -->|"exposed, cluster tag ✓"| service');
     expect(production).toContain('| `path.database-url-host` | PASS | Secret key xcresult-processor-database-url dials tuist-pg-pooler-production:5432');

@@ -42,8 +42,8 @@ describe('path.vm-endpoints (everything a VM dials is a pinned, granted tailnet 
     const variable = variableFor('loki');
     const { port } = RECEIVERS.loki;
     const input = validInput();
-    const grant = input.policies.find((p) => p.tailnet.name === staging.tailnet.tailnet)!.document.grants.find((g) => g.src.includes(staging.tailnet.vmTag) && g.ip.includes(`tcp:${port}`))!;
-    grant.ip = grant.ip.filter((spec) => spec !== `tcp:${port}`);
+    const grant = input.policies.find((p) => p.tailnet.name === staging.tailnet.tailnet)!.document.grants.find((g) => g.src.includes(staging.tailnet.vmTag) && (g.ip ?? []).includes(`tcp:${port}`))!;
+    grant.ip = (grant.ip ?? []).filter((spec) => spec !== `tcp:${port}`);
     const failure = expectOnlyFailure(runChecks(input), 'path.vm-endpoints', 'staging');
     expect(failure.message).toMatch(new RegExp(`${variable} points at .*:${port}: in tailnet "${staging.tailnet.tailnet}" no grant lets ${staging.tailnet.vmTag} reach .* on tcp:${port}`));
     expect(failure.fix).toContain(`on tcp:${port}`);
@@ -77,7 +77,7 @@ describe('path.vm-secret-endpoints (endpoints inside Secrets the cluster provide
   test('fails when the declared endpoint\'s port is not granted', () => {
     const { port } = RECEIVERS.clickhouse;
     const input = validInput();
-    for (const grant of input.policies.flatMap((p) => p.document.grants)) grant.ip = grant.ip.filter((spec) => spec !== `tcp:${port}`);
+    for (const grant of input.policies.flatMap((p) => p.document.grants)) grant.ip = (grant.ip ?? []).filter((spec) => spec !== `tcp:${port}`);
     const result = resultOf(runChecks(input), 'path.vm-secret-endpoints', 'canary');
     expect(result.status).toBe('fail');
     expect(result.message).toContain(`on tcp:${port}`);

@@ -5,7 +5,7 @@ import { env, runBroken, validInput, xcresult } from './helpers';
 
 describe('check report', () => {
   const valid = runChecks(validInput());
-  /** Canary's vault credential, and each environment's endpoint inside a cluster-provided Secret. */
+  // Each environment's endpoint inside a cluster-provided Secret, and every environment while a people-owned rule opens cross-environment paths.
   const assumedCount = valid.results.filter((r) => r.status === 'assumed').length;
 
   test('has one line per check and environment, then a summary', () => {

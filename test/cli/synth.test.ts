@@ -5,7 +5,7 @@ import { main } from '../../src/cli/synth';
 import { ConfigError } from '../../src/config/load';
 import { readTree } from '../../src/synth/output-tree';
 import { STAGING_WITHOUT_JOIN } from '../checks/helpers';
-import { ENVIRONMENTS, captureContext as context, canary, staging, variant } from '../fixtures';
+import { ENVIRONMENTS, TAILNETS, captureContext as context, canary, staging, variant } from '../fixtures';
 
 
 
@@ -16,7 +16,8 @@ describe('synth command', () => {
   test('writes every environment and prints a summary', () => {
     const { out, ctx } = context();
     expect(main(['--out', dir], ctx)).toBe(0);
-    expect(out.join('\n')).toMatch(/^environment staging\n {2}namespace +tuist-staging\n[\s\S]*pooler on tailnet +tuist-pg-pooler-staging \(tag:tuist-k8s-staging\)/m);
+    const exposure = staging.pooler.tailnetExposure as { hostname: string; tags: readonly string[] };
+    expect(out.join('\n')).toContain(`${exposure.hostname} (${exposure.tags.join(', ')})`);
     expect(out.join('\n').split('\n').filter((l) => l.length > 100)).toEqual([]);
     expect([...readTree(dir).keys()]).toEqual(expect.arrayContaining(['staging/pooler.tuist-tuist-pg-pooler-rw.yaml', 'production/deployment.tuist-tuist-xcresult-processor.yaml']));
   });
@@ -63,10 +64,12 @@ describe('synth command', () => {
   });
 
   test('synthesizes a configuration variant without touching other environments', () => {
-    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; d.xcresultProcessor.fleet.hosts = 3; });
+    // Alone on a tailnet of its own (the shared tailnet's people-owned part names the other environments' tags).
+    const solo = { ...TAILNETS[0]!, name: 'tuist-solo' };
+    const env = variant(staging, (d) => { d.xcresultProcessor.replicas = 3; d.xcresultProcessor.fleet.hosts = 3; d.tailnet.tailnet = solo.name; });
     const { ctx } = context([env]);
-    expect(main(['--out', dir, '-q'], ctx)).toBe(0);
+    expect(main(['--out', dir, '-q'], { ...ctx, tailnets: [...TAILNETS, solo] })).toBe(0);
     // Only staging's files, plus the policy of the one tailnet staging is on.
-    expect([...readTree(dir).keys()].filter((f) => !f.startsWith('staging/'))).toEqual(['tailnet/tuist-staging.hujson', 'tailnet/tuist-staging.matrix.md']);
+    expect([...readTree(dir).keys()].filter((f) => !f.startsWith('staging/'))).toEqual([`tailnet/${solo.name}.hujson`, `tailnet/${solo.name}.matrix.md`]);
   });
 });

@@ -45,7 +45,7 @@ describe('configuration validation', () => {
   });
 
   test('fails when the proxy tag is not the environment\'s cluster tag', () => {
-    expectOnly(staging, (d) => { (d.pooler.tailnetExposure as any).tags = ['tag:tuist-macmini-staging']; }, 'pooler.tailnetExposure.tags[0]', /not the environment's cluster tag/);
+    expectOnly(staging, (d) => { (d.pooler.tailnetExposure as any).tags = [d.tailnet.vmTag]; }, 'pooler.tailnetExposure.tags[0]', /gets a tag of its own/);
   });
 
   test('fails when an image tag floats, in every environment, naming the tag and what is allowed', () => {
@@ -131,8 +131,15 @@ describe('configuration validation', () => {
     expectOnly(staging, (d) => { d.tailnet.tailnet = 'nope'; }, 'tailnet.tailnet', /not a declared tailnet/);
   });
 
-  test('fails when an extra policy port is a wildcard', () => {
-    expectOnly(staging, (d) => { d.policy.extraClusterPorts = ['tcp:*']; }, 'policy.extraClusterPorts[0]', /wildcards are not allowed/);
+  test('fails when a policy port is not one port, has no purpose, repeats, or puts the pooler on the cluster tag', () => {
+    expectOnly(staging, (d) => { d.policy.clusterToVm = [{ proto: 'tcp', port: 65536, purpose: 'x' }]; }, 'policy.clusterToVm[0].port', /not one port from 1 to 65535/);
+    expectOnly(staging, (d) => { d.policy.vmToCluster = [{ proto: 'tcp', port: 4317, purpose: ' ' }]; }, 'policy.vmToCluster[0].purpose', /say what listens/);
+    expectOnly(staging, (d) => { d.policy.vmToCluster = [{ proto: 'tcp', port: 4317, purpose: 'a' }, { proto: 'tcp', port: 4317, purpose: 'b' }]; }, 'policy.vmToCluster[1]', /already listed at policy.vmToCluster\[0\]/);
+    expectOnly(staging, (d) => { d.policy.vmToCluster = [{ proto: 'tcp', port: 5432, purpose: 'pooler' }]; }, 'policy.vmToCluster[0]', /pooler proxy's own tag/);
+  });
+
+  test('fails when the pooler proxy shares the cluster or VM tag instead of a tag of its own', () => {
+    expectOnly(staging, (d) => { (d.pooler.tailnetExposure as any).tags = [d.tailnet.clusterTag]; }, 'pooler.tailnetExposure.tags[0]', /gets a tag of its own/);
   });
 
   test('fails when a PodDisruptionBudget is not a count of pods', () => {

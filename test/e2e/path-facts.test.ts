@@ -1,6 +1,8 @@
 import type { EnvironmentManifests, KubeObject } from '../../src/synth/manifests';
 import { findObject, staging, synth, variant } from '../fixtures';
 import { readPathFacts } from './support/path-facts';
+import { poolerProxyTags } from '../../src/tailnet/paths';
+import { vmPeerTags } from '../../src/config/names';
 
 /** The manifests with one object of `kind` replaced by `change(object)`. */
 function edited(manifests: EnvironmentManifests, kind: string, change: (o: any) => KubeObject): EnvironmentManifests {
@@ -15,11 +17,11 @@ describe('readPathFacts', () => {
       pooler: {
         name: 'tuist-tuist-pg-pooler-rw',
         hostname: 'tuist-pg-pooler-staging',
-        tags: ['tag:tuist-k8s-staging'],
+        tags: [...poolerProxyTags(staging)],
         poolMode: 'transaction',
         parameters: { default_pool_size: '20', max_client_conn: '100' },
       },
-      vm: { peerTags: 'tag:tuist-k8s-staging', pinHosts: 'tuist-pg-pooler-staging=tag:tuist-k8s-staging', databaseUrlKey: 'xcresult-processor-database-url' },
+      vm: { peerTags: vmPeerTags(staging).join(','), pinHosts: `${(staging.pooler.tailnetExposure as { hostname: string }).hostname}=${poolerProxyTags(staging)[0]}`, databaseUrlKey: 'xcresult-processor-database-url' },
       secret: {
         passwordKey: 'password',
         urlTemplate: findObject(manifests, 'ExternalSecret').spec.target.template.data['xcresult-processor-database-url'],

@@ -1,4 +1,5 @@
 import { findObject, staging, synth, variant } from '../fixtures';
+import { poolerProxyTags } from '../../src/tailnet/paths';
 
 describe('DatabasePooler', () => {
   const pooler = findObject(synth(staging), 'Pooler');
@@ -19,7 +20,7 @@ describe('DatabasePooler', () => {
     expect(pooler.spec.serviceTemplate.metadata.annotations).toEqual({
       'tailscale.com/expose': 'true',
       'tailscale.com/hostname': 'tuist-pg-pooler-staging',
-      'tailscale.com/tags': 'tag:tuist-k8s-staging',
+      'tailscale.com/tags': poolerProxyTags(staging).join(','),
     });
   });
 

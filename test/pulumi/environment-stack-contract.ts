@@ -7,11 +7,13 @@ import { VM_CREDENTIAL_KEY } from '../../src/config/names';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { RESOURCE_TYPES, checkGuardRails } from '../../src/pulumi/guard-rails';
 import { OFFLINE_VALUES } from '../../src/pulumi/offline-run';
-import { planPolicyWrite, readPolicyStamp } from '../../src/pulumi/policy-writer';
+import { findMarkers } from '../../src/pulumi/policy-marker';
+import { policyDocumentProvider } from '../../src/pulumi/policy-provider';
+import { parseLivePolicy, planPolicyWrite, writeIntent } from '../../src/pulumi/policy-writer';
 import { objectKey, synthesizeEnvironment } from '../../src/synth/manifests';
-import { environmentPolicyFragment, parsePolicyHujson } from '../../src/tailnet';
 import { ENVIRONMENTS, TAILNETS, variant } from '../fixtures';
-import { TEST_CONFIG, runStack } from './run-stack';
+import { describeAdoption } from './adoption-contract';
+import { TEST_CONFIG, runStack, steadyState, testKey } from './run-stack';
 
 /** `type name` of the VM credential resource the environment's configured kind mints. */
 export function credentialResource(env: EnvironmentConfig): string {
@@ -23,55 +25,56 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
   let stack: Awaited<ReturnType<typeof runStack>>;
   beforeAll(async () => { stack = await runStack(env); });
 
+  describeAdoption(env);
+
   describe(`stack "${env.name}": contract shared by every environment`, () => {
     test('talks to the tailnet and the cluster named in its stack configuration, through explicit providers', () => {
-      expect(stack.one('pulumi:providers:tailscale').inputs).toMatchObject({ tailnet: TEST_CONFIG.tailnetId });
+      expect(stack.one('pulumi:providers:tailscale').inputs).toMatchObject({ tailnet: TEST_CONFIG.tailnetId, oauthClientId: TEST_CONFIG.clientId });
       expect(stack.one('pulumi:providers:kubernetes').inputs).toMatchObject({ context: TEST_CONFIG.kubeContext });
-      expect(stack.one('pulumi:providers:tailscale').secretPaths).toEqual(expect.arrayContaining(['oauthClientId', 'oauthClientSecret']));
-      for (const r of stack.resources.filter((r) => r.custom && !r.type.startsWith('pulumi:providers:'))) {
+      expect(stack.one('pulumi:providers:tailscale').secretPaths).toEqual(['oauthClientSecret']);
+      for (const r of stack.resources.filter((r) => r.custom && !r.type.startsWith('pulumi:providers:') && r.type !== RESOURCE_TYPES.policyDocument)) {
         const expected = r.type.startsWith('tailscale:') ? 'pulumi:providers:tailscale' : 'pulumi:providers:kubernetes';
         expect([r.name, stack.providerOf(r)?.type]).toEqual([r.name, expected]);
       }
     });
 
-    test('reads the live policy through its Tailscale provider, before writing and again after', () => {
+    test('reads the live policy through its Tailscale provider to plan, and writes through its own If-Match writer, never the Acl resource', () => {
       const provider = stack.one('pulumi:providers:tailscale');
-      expect(stack.invokes.map((i) => [i.token, i.provider.startsWith(`${provider.urn}::`)])).toEqual([
-        ['tailscale:index/getAcl:getAcl', true],
-        ['tailscale:index/getAcl:getAcl', true],
-      ]);
+      expect(stack.invokes.map((i) => [i.token, i.provider.startsWith(`${provider.urn}::`)])).toEqual([['tailscale:index/getAcl:getAcl', true]]);
+      expect(stack.ofType(RESOURCE_TYPES.acl)).toEqual([]);
+      const document = stack.one(RESOURCE_TYPES.policyDocument);
+      expect(document.inputs).toMatchObject({ tailnetId: TEST_CONFIG.tailnetId, intent: { environment: env.name, tailnet: env.tailnet.tailnet } });
+      expect(document.secretPaths).toEqual(expect.arrayContaining(['ownershipKey', 'auth']));
     });
 
-    test('writes its tailnet\'s policy, stamped, holding its own fragment from code', () => {
-      const acl = stack.one(RESOURCE_TYPES.acl);
-      const written = String(acl.inputs.acl);
-      expect(readPolicyStamp(written)).toMatchObject({ tailnet: env.tailnet.tailnet });
-      const tailnet = stack.model.tailnets.find((t) => t.name === env.tailnet.tailnet)!;
-      const own = environmentPolicyFragment(env, tailnet);
-      const doc = parsePolicyHujson(written);
-      expect(doc.grants).toEqual(expect.arrayContaining(own.grants));
-      expect(doc.ssh).toEqual(expect.arrayContaining(own.ssh));
-      expect(doc.tagOwners).toMatchObject(own.tagOwners);
+    test('on a tailnet where every environment deployed this commit, writes nothing and keeps its marker', () => {
+      const live = steadyState(stack.model, env.tailnet.tailnet);
+      expect(stack.livePolicyAfter).toBe(live);
+      expect(stack.policyWrites).toBe(0);
+      expect(stack.outputs.tailnetPolicy).toMatchObject({ environment: env.name, liveBefore: 'managed' });
     });
 
     const peers = ENVIRONMENTS.filter((e) => e.tailnet.tailnet === env.tailnet.tailnet && e.name !== env.name);
-    for (const peer of peers) test(`keeps ${peer.name}'s rules on the shared tailnet as ${peer.name} last deployed them, not as its code says`, async () => {
+    for (const peer of peers) test(`keeps ${peer.name}'s entries on the shared tailnet as ${peer.name} last deployed them, not as its code says`, async () => {
       // The peer deployed an extra port that its code has since dropped, unpromoted.
-      const deployedPeer = variant(peer, (d) => { d.policy.extraClusterPorts = ['tcp:4000']; });
+      const deployedPeer = variant(peer, (d) => { d.policy.vmToCluster.push({ proto: 'tcp', port: 4000, purpose: 'test' }); });
       const then = loadModel(ENVIRONMENTS.map((e) => (e.name === peer.name ? deployedPeer : e)), TAILNETS);
-      const live = planPolicyWrite(then, deployedPeer, '', { overwriteUnmanaged: true }).hujson;
+      const live = planPolicyWrite(writeIntent(then, deployedPeer), '', testKey(peer.name)).hujson;
       const run = await runStack(env, { livePolicy: live });
-      const written = parsePolicyHujson(String(run.one(RESOURCE_TYPES.acl).inputs.acl));
+      const written = parseLivePolicy(run.livePolicyAfter, 'written') as { grants: { src: string[]; dst: string[]; ip: string[] }[] };
       const peerVmGrant = written.grants.find((g) => g.src.includes(peer.tailnet.vmTag) && g.dst.includes(peer.tailnet.clusterTag));
-      expect(peerVmGrant?.ip).toEqual(['tcp:5432', 'tcp:4000']);
-      expect(run.outputs.tailnetPolicy.environments).toEqual(expect.arrayContaining([env.name, peer.name]));
+      expect(peerVmGrant?.ip).toEqual(expect.arrayContaining(['tcp:4000']));
+      const markerOf = (text: string, who: string) => findMarkers(text).find((m) => m.marker.environment === who)?.text;
+      expect(markerOf(run.livePolicyAfter, peer.name)).toBe(markerOf(live, peer.name));
     });
 
-    test('never resets or opens the tailnet when the stack is destroyed', () => {
-      const acl = stack.one(RESOURCE_TYPES.acl);
-      expect(acl.inputs).not.toHaveProperty('resetAclOnDestroy');
-      expect(acl.inputs.overwriteExistingContent).toBe(true);
-      expect(acl.retainOnDelete).toBe(true);
+    test('never resets or opens the tailnet when the stack is destroyed', async () => {
+      const document = stack.one(RESOURCE_TYPES.policyDocument);
+      expect(document.retainOnDelete).toBe(true);
+      // And were Pulumi to call delete, it writes nothing.
+      const calls: string[] = [];
+      await policyDocumentProvider({ fetch: async (url, init) => { calls.push(`${init.method} ${url}`); throw new Error('no'); }, env: {} }).delete();
+      expect(calls).toEqual([]);
     });
 
     test('applies exactly the objects `npm run synth` writes for the environment', () => {
@@ -83,8 +86,8 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
       expect([...stack.outputs.appliedObjects].sort()).toEqual(synthesized.objects.map(objectKey).sort());
     });
 
-    test('passes every guard rail', () => {
-      expect(checkGuardRails(env, stack.model, stack.resources)).toEqual([]);
+    test('passes every guard rail, the policy guard included', () => {
+      expect(checkGuardRails(env, stack.model, stack.resources, steadyState(stack.model, env.tailnet.tailnet))).toEqual([]);
     });
 
     test('prints and exports no credential', () => {
@@ -94,6 +97,11 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
         expect(printed).not.toContain(OFFLINE_VALUES.oauthClientSecret(name));
       }
       expect(printed).not.toContain('test-client-secret');
+      expect(printed).not.toContain(testKey(env.name));
+      // Nor does the policy writer's serialized code, which the state keeps in plain text.
+      const code = String(stack.one(RESOURCE_TYPES.policyDocument).inputs.__provider);
+      expect(code.length).toBeGreaterThan(0);
+      for (const secret of [testKey(env.name), 'test-client-secret']) expect(code).not.toContain(secret);
     });
 
     test('owns exactly one VM credential, minted after the policy and tagged with its own VM tag only', () => {
@@ -101,7 +109,7 @@ export function describeEnvironmentStack(env: EnvironmentConfig): void {
       expect(credentials.map((r) => r.type)).toEqual([env.vmCredential.kind === 'auth-key' ? RESOURCE_TYPES.tailnetKey : RESOURCE_TYPES.oauthClient]);
       const credential = credentials[0]!;
       expect(credential.inputs.tags).toEqual([env.tailnet.vmTag]);
-      expect(credential.dependencies).toContain(stack.one(RESOURCE_TYPES.acl).urn);
+      expect(credential.dependencies).toContain(stack.one(RESOURCE_TYPES.policyDocument).urn);
       expect(credential.additionalSecretOutputs).toContain('key');
       expect(stack.outputs.vmCredential).toMatchObject({ kind: env.vmCredential.kind, tags: [env.tailnet.vmTag], urn: credential.urn });
     });

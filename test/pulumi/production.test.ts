@@ -17,7 +17,7 @@ describe('stack "production"', () => {
       'kubernetes:postgresql.cnpg.io/v1:Pooler tuist/tuist-tuist-pg-pooler-rw',
       'pulumi:providers:kubernetes kubernetes-production',
       'pulumi:providers:tailscale tailscale-tuist',
-      'tailscale:index/acl:Acl tailnet-policy-acl',
+      'pulumi-nodejs:dynamic/tailnet:PolicyDocument tailnet-policy-document',
       credentialResource(production),
     ].sort());
   });

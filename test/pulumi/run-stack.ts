@@ -3,40 +3,50 @@ import * as pulumi from '@pulumi/pulumi';
 import { type Model, loadModel } from '../../src/config/load';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { environmentStack } from '../../src/pulumi/environment-stack';
-import { type OfflineRunOptions, type RecordedResource, runOffline } from '../../src/pulumi/offline-run';
+import { type OfflineRunOptions, type RecordedResource, policyFromCode, runOffline } from '../../src/pulumi/offline-run';
 import type { StackConfig } from '../../src/pulumi/stack-config';
-import { policyFromCode } from '../../src/pulumi/tailnet-policy';
 
 export const NOW = new Date('2026-03-10T12:00:00Z');
 
 export const TEST_CONFIG = {
   kubeContext: 'tuist-test-context',
   tailnetId: 'T-test-tailnet',
-  overwriteUnmanagedPolicy: false,
+  clientId: 'test-client-id',
 } as const;
+
+/** Each environment's ownership key in the tests (the real ones live only in the stacks' secret config). */
+export const testKey = (environment: string): string => `test-ownership-key-of-${environment}`.padEnd(44, '#');
 
 export interface StackRunOptions extends Partial<Omit<OfflineRunOptions, 'stack'>> {
   readonly model?: Model;
-  readonly overwriteUnmanagedPolicy?: boolean;
+  /** Authenticate as CI does (federated identity) instead of with an OAuth client secret. */
+  readonly federated?: boolean;
 }
 
 export async function runStack(env: EnvironmentConfig, options: StackRunOptions = {}) {
   const model = options.model ?? loadModel();
   const now = options.now ?? NOW;
   const config = (): StackConfig => ({
-    ...TEST_CONFIG,
-    tailscaleOauthClientId: pulumi.secret('test-client-id'),
-    tailscaleOauthClientSecret: pulumi.secret('test-client-secret'),
-    overwriteUnmanagedPolicy: options.overwriteUnmanagedPolicy ?? false,
+    kubeContext: TEST_CONFIG.kubeContext,
+    tailnetId: TEST_CONFIG.tailnetId,
+    tailscale: options.federated === true
+      ? { kind: 'federated', clientId: TEST_CONFIG.clientId, tokenVariable: 'TAILSCALE_IDENTITY_TOKEN' }
+      : { kind: 'oauth-client', clientId: TEST_CONFIG.clientId, clientSecret: pulumi.secret('test-client-secret') },
+    policyOwnershipKey: pulumi.secret(testKey(env.name)),
   });
   const run = await runOffline({
     stack: env.name,
     now,
-    livePolicy: options.livePolicy ?? policyFromCode(model, env.tailnet.tailnet),
+    livePolicy: options.livePolicy ?? steadyState(model, env.tailnet.tailnet),
     preview: options.preview ?? false,
-    ...(options.livePolicyAfterWrite === undefined ? {} : { livePolicyAfterWrite: options.livePolicyAfterWrite }),
+    ...(options.concurrentWriter === undefined ? {} : { concurrentWriter: options.concurrentWriter }),
   }, () => environmentStack({ model, environment: env, config: config(), now }));
   return { ...run, model, ...lookups(run.resources) };
+}
+
+/** What the tailnet holds once every environment on it deployed this commit, signed with the test keys. */
+export function steadyState(model: Model, tailnet: string, live = ''): string {
+  return policyFromCode(model, tailnet, live, testKey);
 }
 
 function lookups(resources: readonly RecordedResource[]) {

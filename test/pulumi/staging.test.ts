@@ -16,8 +16,8 @@ describe('stack "staging"', () => {
       'kubernetes:external-secrets.io/v1:ExternalSecret tuist-staging/tuist-tuist-processor-external-secrets',
       'kubernetes:postgresql.cnpg.io/v1:Pooler tuist-staging/tuist-tuist-pg-pooler-rw',
       'pulumi:providers:kubernetes kubernetes-staging',
-      'pulumi:providers:tailscale tailscale-tuist-staging',
-      'tailscale:index/acl:Acl tailnet-policy-acl',
+      `pulumi:providers:tailscale tailscale-${staging.tailnet.tailnet}`,
+      'pulumi-nodejs:dynamic/tailnet:PolicyDocument tailnet-policy-document',
       credentialResource(staging),
     ].sort());
     expect(resources.filter((r) => r.protect)).toEqual([]);

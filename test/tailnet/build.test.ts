@@ -7,18 +7,21 @@ import type { TailnetConfig } from '../../src/config/tailnets';
 import { readTree } from '../../src/synth/output-tree';
 import { buildTailnetPolicies } from '../../src/tailnet/build';
 import { PolicyError } from '../../src/tailnet/verify';
-import { ENVIRONMENTS, TAILNETS, staging } from '../fixtures';
+import { ENVIRONMENTS, TAILNETS, staging, variant } from '../fixtures';
 
-const brokenTailnets: TailnetConfig[] = TAILNETS.map((t) => (t.name === 'tuist-staging' ? { ...t, operations: { group: 'tuist-ops', members: ['oncall@tuist.dev'] } } : t));
+/** A tailnet whose tag admins are not an owner the control plane knows: every fragment's tag owners are invalid. */
+const brokenTailnets: TailnetConfig[] = TAILNETS.map((t) => ({ ...t, tagAdmins: ['tuist-admins'] }));
 
 describe('buildTailnetPolicies', () => {
   test('builds a policy only for tailnets with environments on them', () => {
-    expect(buildTailnetPolicies(loadModel([staging])).map((p) => p.tailnet.name)).toEqual(['tuist-staging']);
+    const elsewhere = { ...TAILNETS[0]!, name: 'tuist-elsewhere' };
+    const moved = variant(staging, (d) => { d.tailnet.tailnet = elsewhere.name; });
+    expect(buildTailnetPolicies(loadModel([moved], [...TAILNETS, elsewhere])).map((p) => p.tailnet.name)).toEqual([elsewhere.name]);
   });
 
   test('fails when a tailnet\'s configuration yields an invalid policy, with one error for every tailnet', () => {
     expect(() => buildTailnetPolicies(loadModel(ENVIRONMENTS, brokenTailnets))).toThrow(PolicyError);
-    expect(() => buildTailnetPolicies(loadModel(ENVIRONMENTS, brokenTailnets))).toThrow(/^Tailnet policy of "tuist-staging" is not safe to apply \(\d+ problem\(s\), \d+ failing policy test\(s\)\):\n {2}- tailnet "tuist-staging", grants\[2\]\.src\[0\]: "tuist-ops" is not a tag, group or user/);
+    expect(() => buildTailnetPolicies(loadModel(ENVIRONMENTS, brokenTailnets))).toThrow(/^Tailnet policy of "tuist" is not safe to apply \(\d+ problem\(s\), \d+ failing policy test\(s\)\):\n {2}- tailnet "tuist", tagOwners\["[^"]+"\]\[0\]: "tuist-admins" is not a tag, group or user/);
   });
 });
 

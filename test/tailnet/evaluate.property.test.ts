@@ -1,22 +1,31 @@
 /**
- * The evaluator against a brute-force oracle on generated policies. The oracle expands every
- * grant forward into the concrete (source, destination, protocol, port) tuples it opens and
- * every SSH rule into (source, destination, user) decisions; the evaluator answers queries
- * backwards. They must agree on every query over a small universe.
+ * The evaluator against a brute-force oracle on generated policies that use tags, users,
+ * groups, autogroups (member, tagged, self), `*`, CIDR and IP destinations, port ranges, legacy
+ * ACLs and overlapping `check`/`accept` SSH rules. The oracle expands every rule forward into
+ * the concrete (source, destination, protocol, port) tuples it opens, and every SSH rule into
+ * decisions, in Tailscale's order (check rules first, then first match wins); the evaluator
+ * answers queries backwards. They must agree on every query over a small universe.
  */
 import fc from 'fast-check';
 import { canConnect, canSsh, reachablePorts, runPolicyTests } from '../../src/tailnet/evaluate';
-import type { Grant, PolicyDocument, PolicyTest, SshRule, SshTest } from '../../src/tailnet/policy';
+import type { AclRule, Grant, PolicyDocument, PolicyTest, SshRule, SshTest } from '../../src/tailnet/policy';
 
 const TAGS = ['tag:a', 'tag:b', 'tag:c'];
 const USERS = ['u1@example.com', 'u2@example.com', 'u3@example.com'];
 const GROUPS = ['group:g1', 'group:g2'];
-const PRINCIPALS = [...TAGS, ...USERS, ...GROUPS];
-const SELECTORS = [...PRINCIPALS, '*', 'autogroup:tagged', 'autogroup:member'];
+/** Addresses outside the tailnet's own range (100.64.0.0/10), as subnet routes would hold. */
+const ADDRESSES = ['10.0.0.1', '10.0.0.2', '10.1.0.1'];
+const CIDRS = ['10.0.0.0/24', '10.0.0.1/32', '10.0.0.0/8'];
+const DEVICES = [...TAGS, ...USERS];
+const SOURCES = [...DEVICES, ...GROUPS];
+const SELECTORS = [...DEVICES, ...GROUPS, '*', 'autogroup:tagged', 'autogroup:member'];
+const DST_SELECTORS = [...SELECTORS, 'autogroup:self', ...CIDRS];
 const PROTOS = ['tcp', 'udp'] as const;
-/** Every port a generated spec can name, plus the edges of the full range. */
+/** Every port a generated spec can name, plus the top of the range. */
 const PORTS = [...Array.from({ length: 12 }, (_, i) => i + 1), 65535];
 const SSH_USERS = ['admin', 'root', 'deploy'];
+
+type Tri = 'yes' | 'maybe';
 
 const portSpec = fc.oneof(
   fc.tuple(fc.constantFrom(...PROTOS), fc.integer({ min: 1, max: 12 })).map(([p, n]) => `${p}:${n}`),
@@ -24,62 +33,94 @@ const portSpec = fc.oneof(
   fc.constantFrom('*', 'tcp:*', 'udp:*'),
 );
 const selectors = fc.uniqueArray(fc.constantFrom(...SELECTORS), { minLength: 1, maxLength: 3 });
-const grant: fc.Arbitrary<Grant> = fc.record({ src: selectors, dst: selectors, ip: fc.array(portSpec, { minLength: 1, maxLength: 3 }) });
+const dstSelectors = fc.uniqueArray(fc.constantFrom(...DST_SELECTORS), { minLength: 1, maxLength: 3 });
+const grant: fc.Arbitrary<Grant> = fc.record({ src: selectors, dst: dstSelectors, ip: fc.array(portSpec, { minLength: 1, maxLength: 3 }) });
+const acl: fc.Arbitrary<AclRule> = fc.record({
+  action: fc.constant('accept'),
+  src: selectors,
+  dst: fc.uniqueArray(fc.tuple(fc.constantFrom(...DST_SELECTORS), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 3 })).map(([h, n, w]) => `${h}:${n}-${n + w}`), { minLength: 1, maxLength: 2 }),
+  proto: fc.constantFrom('tcp', 'udp'),
+});
 const sshRule: fc.Arbitrary<SshRule> = fc.record({
   action: fc.constantFrom('accept' as const, 'check' as const),
   src: selectors,
-  dst: selectors,
+  dst: fc.uniqueArray(fc.constantFrom(...DEVICES, 'autogroup:self', 'autogroup:tagged', 'autogroup:member'), { minLength: 1, maxLength: 2 }),
   users: fc.uniqueArray(fc.constantFrom(...SSH_USERS, 'autogroup:nonroot'), { minLength: 1, maxLength: 2 }),
 });
 const document: fc.Arbitrary<PolicyDocument> = fc.record({
   g1: fc.subarray(USERS),
   g2: fc.subarray(USERS),
-  grants: fc.array(grant, { maxLength: 5 }),
-  ssh: fc.array(sshRule, { maxLength: 4 }),
-}).map(({ g1, g2, grants, ssh }) => ({
+  grants: fc.array(grant, { maxLength: 4 }),
+  acls: fc.array(acl, { maxLength: 2 }),
+  ssh: fc.array(sshRule, { maxLength: 5 }),
+}).map(({ g1, g2, grants, acls, ssh }) => ({
   groups: { 'group:g1': g1, 'group:g2': g2 },
-  tagOwners: Object.fromEntries(TAGS.map((t) => [t, ['group:g1']])),
+  tagOwners: Object.fromEntries(TAGS.map((t) => [t, ['autogroup:admin']])),
   grants,
+  acls,
   ssh,
   tests: [],
   sshTests: [],
 }));
 
-/** Written independently of the evaluator: what a selector covers, by enumeration. */
-function covered(doc: PolicyDocument, selector: string): string[] {
-  if (selector === '*') return PRINCIPALS;
-  if (selector === 'autogroup:tagged') return TAGS;
-  if (selector === 'autogroup:member') return USERS;
-  if (GROUPS.includes(selector)) return [selector, ...doc.groups[selector]!];
-  return [selector];
+const inCidr = (ip: string, cidr: string): boolean => {
+  const num = (a: string): number => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const [base, bits] = cidr.split('/') as [string, string];
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(num(ip) / size) === Math.floor(num(base) / size);
+};
+
+/** Written independently of the evaluator: what a selector covers for a source, by enumeration, with certainty. */
+function covered(doc: PolicyDocument, selector: string, src?: string): Map<string, Tri> {
+  const all = (xs: readonly string[]): Map<string, Tri> => new Map(xs.map((x) => [x, 'yes']));
+  if (selector === '*') return new Map([...all(DEVICES), ...ADDRESSES.map((a) => [a, 'maybe'] as const)]);
+  if (selector === 'autogroup:tagged') return all(TAGS);
+  if (selector === 'autogroup:member') return all(USERS);
+  if (selector === 'autogroup:self') return src !== undefined && USERS.includes(src) ? all([src]) : new Map();
+  if (GROUPS.includes(selector)) return all(doc.groups[selector]!);
+  if (selector.includes('/')) return all(ADDRESSES.filter((a) => inCidr(a, selector)));
+  return all([selector]);
 }
 
-function ports(spec: string): { proto: string; port: number }[] {
+function ports(spec: string): { proto: string; from: number; to: number }[] {
   const [proto, range] = spec === '*' ? ['*', '*'] : spec.split(':') as [string, string];
   const protos = proto === '*' ? [...PROTOS] : [proto];
-  const [lo, hi] = range === '*' ? [0, 65535] : range.includes('-') ? range.split('-').map(Number) as [number, number] : [Number(range), Number(range)];
-  return protos.flatMap((p) => PORTS.filter((n) => n >= lo && n <= hi).map((port) => ({ proto: p, port })));
+  const [lo, hi] = range === '*' ? [1, 65535] : range.includes('-') ? range.split('-').map(Number) as [number, number] : [Number(range), Number(range)];
+  return protos.map((p) => ({ proto: p, from: lo, to: hi }));
 }
 
-function oracleNetwork(doc: PolicyDocument): Set<string> {
-  const open = new Set<string>();
-  for (const g of doc.grants) {
-    for (const s of g.src.flatMap((x) => covered(doc, x))) {
-      for (const d of g.dst.flatMap((x) => covered(doc, x))) {
-        for (const { proto, port } of g.ip.flatMap(ports)) open.add(`${s}|${d}|${proto}|${port}`);
+/** Every (src|dst|proto|port) a rule opens, `yes` or `maybe`; the strongest wins. */
+function oracleNetwork(doc: PolicyDocument): Map<string, Tri> {
+  const open = new Map<string, Tri>();
+  const mark = (key: string, t: Tri): void => { if (open.get(key) !== 'yes') open.set(key, t); };
+  const expand = (src: readonly string[], dsts: { host: string; specs: { proto: string; from: number; to: number }[] }[]): void => {
+    for (const s of DEVICES.filter((d) => src.some((x) => covered(doc, x).has(d)))) {
+      for (const { host, specs } of dsts) {
+        for (const [d, t] of covered(doc, host, s)) {
+          for (const spec of specs) for (const port of PORTS.filter((n) => n >= spec.from && n <= spec.to)) mark(`${s}|${d}|${spec.proto}|${port}`, t);
+        }
       }
     }
+  };
+  for (const g of doc.grants) expand(g.src, g.dst.map((host) => ({ host, specs: g.ip!.flatMap(ports) })));
+  for (const a of doc.acls ?? []) {
+    expand(a.src, a.dst.map((entry) => {
+      const at = entry.lastIndexOf(':');
+      const [lo, hi] = entry.slice(at + 1).split('-').map(Number) as [number, number];
+      return { host: entry.slice(0, at), specs: [{ proto: String(a.proto), from: lo, to: hi }] };
+    }));
   }
   return open;
 }
 
-/** Later rules first, so earlier rules overwrite them: the first match wins. */
+/** Check rules first, then accept rules; among them the first match wins (so later rules are written first and overwritten). */
 function oracleSsh(doc: PolicyDocument): Map<string, string> {
   const decided = new Map<string, string>();
-  for (const rule of [...doc.ssh].reverse()) {
+  const ordered = [...doc.ssh.filter((r) => r.action === 'check'), ...doc.ssh.filter((r) => r.action !== 'check')];
+  for (const rule of ordered.reverse()) {
     const users = rule.users.flatMap((u) => (u === 'autogroup:nonroot' ? SSH_USERS.filter((x) => x !== 'root') : [u]));
-    for (const s of rule.src.flatMap((x) => covered(doc, x))) {
-      for (const d of rule.dst.flatMap((x) => covered(doc, x))) {
+    for (const s of DEVICES.filter((d) => rule.src.some((x) => covered(doc, x).has(d)))) {
+      for (const d of DEVICES.filter((x) => rule.dst.some((sel) => covered(doc, sel, s).has(x)))) {
         for (const user of users) decided.set(`${s}|${d}|${user}`, rule.action);
       }
     }
@@ -87,58 +128,77 @@ function oracleSsh(doc: PolicyDocument): Map<string, string> {
   return decided;
 }
 
-const queries = PRINCIPALS.flatMap((src) => PRINCIPALS.flatMap((dst) => PROTOS.flatMap((proto) => PORTS.map((port) => ({ src, dst, proto, port })))));
+const verdictOf = (open: Map<string, Tri>, key: string): string => (open.get(key) === 'yes' ? 'allow' : open.get(key) === 'maybe' ? 'unproven' : 'deny');
+
+/** A group stands for its members: allow when all are allowed, deny when all are denied, unproven otherwise or when empty. */
+function groupVerdict(members: readonly string[], verdict: (member: string) => string): string {
+  const verdicts = new Set(members.map(verdict));
+  if (members.length === 0) return 'unproven';
+  if (verdicts.size === 1 && (verdicts.has('allow') || verdicts.has('deny'))) return [...verdicts][0]!;
+  return 'unproven';
+}
+
+const queries = SOURCES.flatMap((src) => [...DEVICES, ...ADDRESSES].flatMap((dst) => PROTOS.flatMap((proto) => PORTS.map((port) => ({ src, dst, proto, port })))));
 
 describe('evaluator against brute-force enumeration', () => {
-  test('canConnect agrees with the expanded grants on every query', () => {
+  test('canConnect agrees with the expanded grants and ACLs on every query (three-valued)', () => {
     fc.assert(fc.property(document, (doc) => {
       const open = oracleNetwork(doc);
+      const expected = (src: string, dst: string, proto: string, port: number): string => (GROUPS.includes(src)
+        ? groupVerdict(doc.groups[src]!, (m) => verdictOf(open, `${m}|${dst}|${proto}|${port}`))
+        : verdictOf(open, `${src}|${dst}|${proto}|${port}`));
       // Collect disagreements, then assert once: an expect per query is what would be slow.
       const disagreements = queries.filter((q) => {
         const result = canConnect(doc, q.src, q.dst, q.proto, q.port);
-        const named = result.allowed === /^grants\[\d+\] /.test(result.rule ?? '');
-        return !named || result.allowed !== open.has(`${q.src}|${q.dst}|${q.proto}|${q.port}`);
-      });
-      expect(disagreements).toEqual([]);
-    }), { numRuns: 200 });
-  });
-
-  test('reachablePorts is exactly the set of open ports, as disjoint sorted ranges', () => {
-    fc.assert(fc.property(document, (doc) => {
-      const open = oracleNetwork(doc);
-      const disagreements = PRINCIPALS.flatMap((src) => PRINCIPALS.flatMap((dst) => PROTOS.flatMap((proto) => {
-        const ranges = reachablePorts(doc, src, dst, proto);
-        const disjoint = ranges.every((r, i) => r.from <= r.to && (i === 0 || r.from > ranges[i - 1]!.to + 1));
-        const fromRanges = PORTS.filter((p) => ranges.some((r) => r.from <= p && p <= r.to));
-        const expected = PORTS.filter((p) => open.has(`${src}|${dst}|${proto}|${p}`));
-        return disjoint && fromRanges.join() === expected.join() ? [] : [{ src, dst, proto, ranges, expected }];
-      })));
+        const named = result.verdict !== 'allow' || /^(grants|acls)\[\d+\] /.test(result.rule ?? '');
+        return !named || result.verdict !== expected(q.src, q.dst, q.proto, q.port);
+      }).map((q) => ({ ...q, got: canConnect(doc, q.src, q.dst, q.proto, q.port).verdict, want: expected(q.src, q.dst, q.proto, q.port) }));
       expect(disagreements).toEqual([]);
     }), { numRuns: 150 });
   });
 
-  test('canSsh agrees with first-match-wins expansion of the SSH rules', () => {
+  test('reachablePorts is exactly the set of proven-open ports, as disjoint sorted ranges', () => {
     fc.assert(fc.property(document, (doc) => {
-      const decided = oracleSsh(doc);
-      const disagreements = PRINCIPALS.flatMap((src) => PRINCIPALS.flatMap((dst) => SSH_USERS.flatMap((user) => {
-        const result = canSsh(doc, src, dst, user);
-        const outcome = result.allowed ? result.action : 'deny';
-        const expected = decided.get(`${src}|${dst}|${user}`) ?? 'deny';
-        return outcome === expected ? [] : [{ src, dst, user, outcome, expected }];
+      const open = oracleNetwork(doc);
+      const disagreements = DEVICES.flatMap((src) => DEVICES.flatMap((dst) => PROTOS.flatMap((proto) => {
+        const ranges = reachablePorts(doc, src, dst, proto);
+        const disjoint = ranges.every((r, i) => r.from <= r.to && (i === 0 || r.from > ranges[i - 1]!.to + 1));
+        const fromRanges = PORTS.filter((p) => ranges.some((r) => r.from <= p && p <= r.to));
+        const expected = PORTS.filter((p) => open.get(`${src}|${dst}|${proto}|${p}`) === 'yes');
+        return disjoint && fromRanges.join() === expected.join() ? [] : [{ src, dst, proto, ranges, expected }];
       })));
       expect(disagreements).toEqual([]);
-    }), { numRuns: 200 });
+    }), { numRuns: 100 });
+  });
+
+  test('canSsh agrees with check-first, then first-match-wins expansion of the SSH rules', () => {
+    fc.assert(fc.property(document, (doc) => {
+      const decided = oracleSsh(doc);
+      const expected = (src: string, dst: string, user: string): string => (GROUPS.includes(src)
+        ? groupVerdict(doc.groups[src]!, (m) => decided.get(`${m}|${dst}|${user}`) ?? 'deny').replace(/^allow$/, 'accept')
+        : decided.get(`${src}|${dst}|${user}`) ?? 'deny');
+      const disagreements = SOURCES.flatMap((src) => DEVICES.flatMap((dst) => SSH_USERS.flatMap((user) => {
+        const outcome = canSsh(doc, src, dst, user).verdict;
+        const want = expected(src, dst, user);
+        // A group whose members all get the same action gets that action.
+        const groupSame = GROUPS.includes(src) && doc.groups[src]!.length > 0 && new Set(doc.groups[src]!.map((m) => decided.get(`${m}|${dst}|${user}`) ?? 'deny')).size === 1;
+        const wanted = groupSame ? decided.get(`${doc.groups[src]![0]}|${dst}|${user}`) ?? 'deny' : want;
+        return outcome === wanted ? [] : [{ src, dst, user, outcome, wanted }];
+      })));
+      expect(disagreements).toEqual([]);
+    }), { numRuns: 150 });
   });
 
   test('tests written from the oracle pass, and flipping any one expectation fails exactly that test', () => {
     fc.assert(fc.property(document, fc.nat(), (doc, pick) => {
       const open = oracleNetwork(doc);
       const decided = oracleSsh(doc);
+      // Tag sources and tag destinations only: every answer there is proven.
       const tests: PolicyTest[] = TAGS.flatMap((src) => PROTOS.map((proto) => {
-        const targets = TAGS.flatMap((dst) => PORTS.map((port) => ({ target: `${dst}:${port}`, open: open.has(`${src}|${dst}|${proto}|${port}`) })));
+        const targets = TAGS.flatMap((dst) => PORTS.map((port) => ({ target: `${dst}:${port}`, open: open.get(`${src}|${dst}|${proto}|${port}`) === 'yes' })));
         return { src, proto, accept: targets.filter((t) => t.open).map((t) => t.target), deny: targets.filter((t) => !t.open).map((t) => t.target) };
       }));
-      const sshTests: SshTest[] = PRINCIPALS.flatMap((src) => TAGS.map((dst) => {
+      const sshTests: SshTest[] = DEVICES.flatMap((src) => TAGS.map((dst) => {
         const by = (outcome: string) => SSH_USERS.filter((u) => (decided.get(`${src}|${dst}|${u}`) ?? 'deny') === outcome);
         return { src, dst: [dst], accept: by('accept'), check: by('check'), deny: by('deny') };
       }));

@@ -1,8 +1,13 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { loadModel } from '../../src/config/load';
+import type { TailnetConfig } from '../../src/config/tailnets';
+import { basePolicyFragment, environmentPolicyFragment } from '../../src/tailnet/fragments';
+import { parsePolicyHujson } from '../../src/tailnet/render';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { tagOwnership } from '../../src/tailnet/attribution';
 import { buildTailnetPolicies } from '../../src/tailnet/build';
-import type { PolicyDocument, TailnetPolicy } from '../../src/tailnet/policy';
+import type { PolicyDocument, PolicyFragment, TailnetPolicy } from '../../src/tailnet/policy';
 import type { PolicyContext } from '../../src/tailnet/validate';
 import { ENVIRONMENTS } from '../fixtures';
 
@@ -11,9 +16,14 @@ export function policies(environments: readonly EnvironmentConfig[] = ENVIRONMEN
   return Object.fromEntries(buildTailnetPolicies(loadModel(environments)).map((p) => [p.tailnet.name, p]));
 }
 
-/** The shared tailnet canary and production live on. */
+/** The one tailnet every environment lives on, composed with its committed people-owned snapshot. */
 export function sharedTailnet(): TailnetPolicy {
-  return policies()['tuist']!;
+  return policies()[ENVIRONMENTS[0]!.tailnet.tailnet]!;
+}
+
+/** The same tailnet composed from the fragments alone (no people-owned part). */
+export function fragmentsOnly(): TailnetPolicy {
+  return buildTailnetPolicies(loadModel(ENVIRONMENTS), () => undefined)[0]!;
 }
 
 /** Validation context of a built policy: its tailnet and who owns which tag. */
@@ -39,4 +49,21 @@ export function documentWith(parts: Partial<PolicyDocument>, tags: readonly stri
     sshTests: [],
     ...parts,
   };
+}
+
+/** The hand-written live policy modelled on the reference inventory (shared with the Pulumi tests). */
+export const LIVE_POLICY_FILE = path.join(__dirname, '..', 'fixtures', 'tailnet', 'live-policy.hujson');
+
+export function livePolicyText(): string {
+  return fs.readFileSync(LIVE_POLICY_FILE, 'utf8');
+}
+
+export function livePolicy(): PolicyDocument {
+  return parsePolicyHujson(livePolicyText(), 'live-policy.hujson');
+}
+
+/** The committed configuration's fragments of one tailnet (the base first). */
+export function fragmentsOf(tailnet: TailnetConfig, environments: readonly EnvironmentConfig[] = ENVIRONMENTS): PolicyFragment[] {
+  const own = environments.filter((e) => e.tailnet.tailnet === tailnet.name);
+  return [basePolicyFragment(tailnet, own), ...own.map((e) => environmentPolicyFragment(e, tailnet))];
 }

@@ -1,6 +1,6 @@
 import { formatMatrixMarkdown, formatMatrixText, reachabilityMatrix } from '../../src/tailnet/matrix';
-import { canary } from '../fixtures';
-import { documentWith, sharedTailnet } from './fixtures';
+import { documentWith, fragmentsOnly, sharedTailnet } from './fixtures';
+import { poolerProxyTags } from '../../src/tailnet/paths';
 
 describe('reachabilityMatrix', () => {
   test('has a column per destination port the grants name and a row per tag and group', () => {
@@ -28,33 +28,44 @@ describe('reachabilityMatrix', () => {
     expect(matrix.ssh).toEqual([[['accept', 'deny']], [['deny', 'deny']], [['deny', 'deny']]]);
   });
 
-  test('on the shared tailnet: each VM tag reaches its own pooler only', () => {
-    const matrix = reachabilityMatrix(sharedTailnet().document);
-    const row = (src: string) => Object.fromEntries(matrix.destinations.map((d, j) => [`${d.dst}:${d.range.from}`, matrix.network[matrix.sources.indexOf(src)]![j]]));
-    const receivers = Object.fromEntries(canary.policy.extraClusterPorts.map((spec) => [`tag:tuist-k8s-canary:${spec.split(':')[1]}`, 'allow']));
-    const otherReceivers = Object.fromEntries(Object.keys(receivers).map((key) => [key.replace('canary', 'production'), 'deny']));
-    expect(row('tag:tuist-macmini-canary')).toEqual({
-      'tag:tuist-k8s-canary:5432': 'allow',
-      ...receivers,
-      ...otherReceivers,
-      'tag:tuist-macmini-canary:22': 'deny',
-      'tag:tuist-macmini-canary:9091': 'deny',
-      'tag:tuist-k8s-production:5432': 'deny',
-      'tag:tuist-macmini-production:22': 'deny',
-      'tag:tuist-macmini-production:9091': 'deny',
-    });
+  test('from our fragments alone: each VM tag reaches its own pooler proxy and no other', () => {
+    const policy = fragmentsOnly();
+    const matrix = reachabilityMatrix(policy.document);
+    for (const env of policy.environments) {
+      const row = matrix.network[matrix.sources.indexOf(env.tailnet.vmTag)]!;
+      const reached = matrix.destinations.filter((d, j) => row[j] === 'allow' && d.range.from === 5432).map((d) => d.dst);
+      expect(reached).toEqual([...poolerProxyTags(env)]);
+    }
+  });
+
+  test('shows capability grants apart from network access, and unproven cells for role autogroups', () => {
+    const doc = documentWith({ grants: [
+      { src: ['autogroup:admin'], dst: ['tag:b'], ip: ['tcp:443'], app: { 'tailscale.com/cap/kubernetes': [{}] } },
+      { src: ['tag:a'], dst: ['tag:b'], app: { 'tailscale.com/cap/tsidp': [{}] } },
+    ] });
+    const matrix = reachabilityMatrix(doc);
+    expect(matrix.capabilities).toEqual([
+      { src: ['autogroup:admin'], dst: ['tag:b'], capabilities: ['tailscale.com/cap/kubernetes'], rule: 'grants[0]' },
+      { src: ['tag:a'], dst: ['tag:b'], capabilities: ['tailscale.com/cap/tsidp'], rule: 'grants[1]' },
+    ]);
+    // The capability-only grant opens no port: tag:a reaches nothing.
+    expect(matrix.network[matrix.sources.indexOf('tag:a')]).toEqual(['deny']);
   });
 });
 
 describe('matrix formats', () => {
   test('the text form names the tailnet and lists allow/deny per source', () => {
-    const text = formatMatrixText(sharedTailnet());
-    expect(text).toMatch(/^tailnet tuist \(canary, production\)\n/);
-    // Production's cluster tag reaches some destinations (its VMs) and is denied others.
-    const block = text.split('\n\n').find((b) => b.startsWith('source tag:tuist-k8s-production\n'))!;
-    expect(block).toMatch(/^\s+\[\d+\]\s+allow$/m);
-    expect(block).toMatch(/^\s+\[\d+\]\s+deny$/m);
-    expect(text).toMatch(/group:tuist-ops\s+admin: check, root: deny\s+admin: check, root: deny/);
+    const policy = fragmentsOnly();
+    const text = formatMatrixText(policy);
+    expect(text).toMatch(new RegExp(`^tailnet ${policy.tailnet.name} \\(${policy.environments.map((e) => e.name).join(', ')}\\)\\n`));
+    expect(text).toMatch(/^source tag:tuist-k8s-\S+\n( +\[\d+\] +(allow|deny|unproven)\n)+/m);
+  });
+
+  test('the Markdown form of the composed policy lists capabilities, cross-environment paths and withheld tests', () => {
+    const md = formatMatrixMarkdown(sharedTailnet());
+    expect(md).toContain('## Capabilities (not network access)');
+    expect(md).toContain('## Cross-environment paths');
+    expect(md).toContain('## Withheld tests');
   });
 
   test('the Markdown form matches the snapshot', () => {

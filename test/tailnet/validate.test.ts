@@ -1,13 +1,13 @@
 import { basePolicyFragment, environmentPolicyFragment } from '../../src/tailnet/fragments';
 import type { PolicyDocument } from '../../src/tailnet/policy';
 import {
-  formatPolicyProblem, validateFragmentSet, validatePolicyDocument, validatePolicyFragment,
+  SYSTEM_ACCOUNTS, formatPolicyProblem, reviewPolicyDocument, validateFragmentSet, validatePolicyDocument, validatePolicyFragment,
 } from '../../src/tailnet/validate';
-import { checkComposedPolicy } from '../../src/tailnet/verify';
-import { TAILNETS, canary, production } from '../fixtures';
-import { contextOf, mutated, sharedTailnet } from './fixtures';
+import { WIDE_PORT_THRESHOLD } from '../../src/tailnet/syntax';
+import { canary, production } from '../fixtures';
+import { contextOf, documentWith, fragmentsOnly, mutated } from './fixtures';
 
-const policy = sharedTailnet();
+const policy = fragmentsOnly();
 const context = contextOf(policy);
 const tuist = policy.tailnet;
 
@@ -29,20 +29,20 @@ describe('validatePolicyDocument', () => {
 
   test('fails when a test names an undeclared tag or group', () => {
     expect(problemsOf((d) => { d.tests.push({ src: 'group:nobody', proto: 'tcp', deny: ['tag:nope:22'] }); })).toEqual([
-      expect.stringContaining('tests[16].src: "group:nobody" is not declared in groups'),
-      expect.stringContaining('tests[16].deny[0]: "tag:nope" is not declared in tagOwners'),
+      expect.stringContaining(`tests[${policy.document.tests.length}].src: "group:nobody" is not declared in groups`),
+      expect.stringContaining(`tests[${policy.document.tests.length}].deny[0]: "tag:nope" is not declared in tagOwners`),
     ]);
   });
 
   test('fails when a grant crosses environments', () => {
     expect(problemsOf((d) => { d.grants.push({ src: ['tag:tuist-macmini-canary'], dst: ['tag:tuist-k8s-production'], ip: ['tcp:5432'] }); })).toEqual([
-      'tailnet "tuist", grants[6]: names tags of several environments (canary, production); a rule never crosses environments. Fix: remove it, or split it into one rule per environment.',
+      `tailnet "tuist", grants[${policy.document.grants.length}]: names tags of several environments (canary, production); a rule never crosses environments. Fix: remove it, or split it into one rule per environment.`,
     ]);
   });
 
   test('fails when one environment\'s tag owns another\'s (canary\'s operator minting production proxies)', () => {
-    expect(problemsOf((d) => { d.tagOwners['tag:tuist-k8s-production'] = ['tag:tuist-k8s-operator-canary']; })).toEqual([
-      expect.stringMatching(/^tailnet "tuist", tagOwners\["tag:tuist-k8s-production"\]\[0\]: "tag:tuist-k8s-operator-canary" belongs to environment "canary" but owns "tag:tuist-k8s-production" of environment "production"/),
+    expect(problemsOf((d) => { d.tagOwners['tag:tuist-pg-pooler-production'] = [canary.tailnet.operatorTag]; })).toEqual([
+      expect.stringMatching(new RegExp(`^tailnet "tuist", tagOwners\\["tag:tuist-pg-pooler-production"\\]\\[0\\]: "${canary.tailnet.operatorTag}" belongs to environment "canary" but owns "tag:tuist-pg-pooler-production" of environment "production"`)),
     ]);
   });
 
@@ -60,37 +60,37 @@ describe('validatePolicyDocument', () => {
 
   test('fails when an SSH rule uses check from a tag source', () => {
     expect(problemsOf((d) => { d.ssh[0]!.action = 'check'; })).toEqual([
-      'tailnet "tuist", ssh[0].src[0]: "tag:tuist-k8s-canary" is a tag, and tag sources cannot use "check" (nobody is there to re-authenticate). Fix: use "accept" for tag sources.',
+      `tailnet "tuist", ssh[0].src[0]: "${policy.document.ssh[0]!.src[0]}" is a tag, and tag sources cannot use "check" (nobody is there to re-authenticate). Fix: use "accept" for tag sources.`,
     ]);
   });
 
   test('fails when an SSH rule lets anyone in as root', () => {
     expect(problemsOf((d) => { d.ssh[1]!.users.push('root'); })).toEqual([
-      'tailnet "tuist", ssh[1].users[1]: "root" may not be an SSH user: nothing logs in to the VMs as root. Fix: use "admin".',
+      'tailnet "tuist", ssh[1].users[1]: "root" may not be an SSH user: nothing logs in as root. Fix: name a non-root account (the VMs\' diagnostics account has no sudo).',
     ]);
   });
 
-  test('fails when a port spec is malformed or a rule has fields the evaluator does not model', () => {
+  test('fails when a port spec is malformed or a fragment rule has fields our fragments never write (a capability)', () => {
     expect(problemsOf((d) => {
       d.grants[0]!.ip = ['tcp:70000'];
       (d.grants[1] as unknown as Record<string, unknown>).app = { 'tailscale.com/cap/kubernetes': [] };
     })).toEqual([
-      'tailnet "tuist", grants[0].ip[0]: "tcp:70000" is not "tcp:N", "udp:N" or a range "tcp:N-M" with 1 ≤ N ≤ M ≤ 65535.',
+      expect.stringMatching(/^tailnet "tuist", grants\[0\]\.ip\[0\]: "tcp:70000" is not "\*", "tcp:\*", "tcp:N"/),
       expect.stringMatching(/^tailnet "tuist", grants\[1\]\.app: is not a field we write or evaluate \(allowed: src, dst, ip\)/),
     ]);
   });
 
-  test('fails when a host or address stands where a tag belongs', () => {
+  test('fails when a host or address stands where a tag belongs in our fragments', () => {
     expect(problemsOf((d) => { d.grants[0]!.dst = ['100.64.0.1']; })).toEqual([
       expect.stringMatching(/grants\[0\]\.dst\[0\]: "100\.64\.0\.1" is not a tag, group or user; hosts and addresses are not used/),
     ]);
   });
 
   test('reports every problem at once', () => {
-    expect(problemsOf((d) => { d.grants[0]!.src = ['*']; d.ssh[0]!.users = ['root']; d.ssh[1]!.src = ['tag:tuist-k8s-canary']; })).toEqual([
+    expect(problemsOf((d) => { d.grants[0]!.src = ['*']; d.ssh[0]!.users = ['root']; d.ssh[1]!.action = 'check'; })).toEqual([
       expect.stringContaining('grants[0].src[0]: "*" is a wildcard'),
       expect.stringContaining('ssh[0].users[0]: "root" may not be an SSH user'),
-      expect.stringContaining('ssh[1].src[0]: "tag:tuist-k8s-canary" is a tag, and tag sources cannot use "check"'),
+      expect.stringMatching(/ssh\[1\]\.src\[0\]: "tag:[^"]+" is a tag, and tag sources cannot use "check"/),
     ]);
   });
 });
@@ -104,14 +104,14 @@ describe('validatePolicyFragment', () => {
     const fragment = environmentPolicyFragment(canary, tuist);
     fragment.grants[0]!.dst = ['tag:tuist-k8s-production'];
     expect(validatePolicyFragment(fragment, context).map(formatPolicyProblem)).toEqual([
-      'tailnet "tuist", fragment "canary" grants[0].dst[0]: "tag:tuist-k8s-production" belongs to environment "production"; fragment "canary" may name only its own tags (tag:tuist-k8s-operator-canary, tag:tuist-k8s-canary, tag:tuist-macmini-canary) and the base\'s. Fix: move the rule to "production", or use this environment\'s tag.',
+      `tailnet "tuist", fragment "canary" grants[0].dst[0]: "tag:tuist-k8s-production" belongs to environment "production"; fragment "canary" may name only its own tags (${fragment.tags.join(', ')}) and the base's. Fix: move the rule to "production", or use this environment's tag.`,
     ]);
   });
 
   test('fails when a fragment declares or claims a tag it does not own', () => {
     const fragment = environmentPolicyFragment(canary, tuist);
     fragment.tags.push('tag:tuist-k8s-production');
-    fragment.tagOwners['tag:tuist-k8s-production'] = ['tag:tuist-k8s-operator-canary'];
+    fragment.tagOwners['tag:tuist-k8s-production'] = [canary.tailnet.operatorTag];
     const messages = validatePolicyFragment(fragment, context).map(formatPolicyProblem);
     expect(messages).toEqual(expect.arrayContaining([
       expect.stringContaining('fragment "canary" tags: claims "tag:tuist-k8s-production", which belongs to environment "production".'),
@@ -136,13 +136,48 @@ describe('validateFragmentSet', () => {
   });
 });
 
-describe('checkComposedPolicy', () => {
-  test('fails when a tailnet\'s configured groups are malformed', () => {
-    const broken = { ...TAILNETS[1]!, operations: { group: 'tuist-ops', members: ['not a user'] } };
-    const { problems } = checkComposedPolicy(broken, basePolicyFragment(broken, [canary]), [environmentPolicyFragment(canary, broken)]);
-    expect(problems.map(formatPolicyProblem)).toEqual(expect.arrayContaining([
-      'tailnet "tuist", groups["tuist-ops"]: "tuist-ops" is not a group name; groups are named "group:<name>".',
-      'tailnet "tuist", groups["tuist-ops"][0]: "not a user" is not a user (an email-like login); groups hold users only.',
-    ]));
+describe('reviewPolicyDocument: what a reviewer would refuse', () => {
+  const review = (parts: Parameters<typeof documentWith>[0]): string[] =>
+    reviewPolicyDocument(documentWith(parts), { tailnet: 'tuist', userDomains: ['tuist.dev', 'example.com'] }).map(formatPolicyProblem);
+
+  test.each([
+    ['tcp:2-65535', ['tcp:2-65535']],
+    ['tcp:1-65534 plus tcp:65535 (a wildcard split to hide it)', ['tcp:1-65534', 'tcp:65535']],
+    ['every port above the well-known ones', ['tcp:1024-40000', 'tcp:40001-65535']],
+  ])('refuses ports that are a wildcard in all but name: %s', (_what, ip) => {
+    expect(review({ grants: [{ src: ['tag:a'], dst: ['tag:b'], ip }] })).toEqual([expect.stringMatching(/grants\[0\]\.ip: .*(a wildcard in all but name|outside the well-known ports)/)]);
+  });
+
+  test('accepts narrow ranges just below the threshold', () => {
+    expect(WIDE_PORT_THRESHOLD).toBe(65534);
+    expect(review({ grants: [{ src: ['tag:a'], dst: ['tag:b'], ip: ['tcp:3-65534', 'udp:53'] }] })).toEqual([]);
+  });
+
+  test('refuses users outside the tailnet\'s domains in groups, grants, SSH rules and tag owners', () => {
+    expect(review({
+      groups: { 'group:ops': ['oncall@tuist.dev', 'friend@gmail.com'] },
+      tagOwners: { 'tag:a': ['contractor@acme.io'], 'tag:b': ['autogroup:admin'] },
+      grants: [{ src: ['intern@example.org'], dst: ['tag:b'], ip: ['tcp:22'] }],
+      ssh: [{ action: 'check', src: ['guest@example.net'], dst: ['tag:b'], users: ['deploy'] }],
+    })).toEqual([
+      expect.stringMatching(/groups\["group:ops"\]\[1\]: "friend@gmail.com" is a user of "gmail.com", outside the tailnet's domains \(tuist.dev, example.com\)/),
+      expect.stringContaining('tagOwners["tag:a"][0]: "contractor@acme.io"'),
+      expect.stringContaining('grants[0].src[0]: "intern@example.org"'),
+      expect.stringContaining('ssh[0].src[0]: "guest@example.net"'),
+    ]);
+  });
+
+  test.each([
+    ['Root', /root in another case: macOS resolves account names case-insensitively/],
+    ['root ', /has whitespace in it/],
+    ['daemon', /is a system account/],
+    ['_www', /is a system account/],
+    ['root', /"root" may not be an SSH user/],
+  ])('refuses the SSH user %j', (user, message) => {
+    expect(review({ ssh: [{ action: 'accept', src: ['tag:a'], dst: ['tag:b'], users: [user] }] })).toEqual([expect.stringMatching(message)]);
+  });
+
+  test('lists the system accounts it knows', () => {
+    expect(SYSTEM_ACCOUNTS).toEqual(expect.arrayContaining(['root', 'daemon', 'bin', 'nobody', 'www-data']));
   });
 });

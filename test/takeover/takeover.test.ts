@@ -36,14 +36,17 @@ describe('takeover comparison (a Helm release against our rendered objects)', ()
         'removed spec.template.metadata.annotations["prometheus.io/path"]',
         // The credential's generation (docs/vm-credentials.md): the first switch of kind rolls the VMs.
         'added spec.template.metadata.annotations["tuist.dev/vm-credential-generation"]',
+        // The VMs pin the pooler proxy's own tag too (it moves off the shared cluster tag).
+        'changed spec.template.spec.containers[name=xcresult-processor].env[name=TAILSCALE_PEER_TAGS].value',
         'added spec.template.spec.containers[name=xcresult-processor].env[name=TUIST_LOKI_URL]',
       ],
-      [pooler]: ['changed spec.instances'],
+      [pooler]: ['changed spec.instances', 'changed spec.serviceTemplate.metadata.annotations["tailscale.com/tags"]'],
     });
     const image = env.changed.find((c) => c.key === processor)!.fields[0]!;
     expect(image).toMatchObject({ before: 'ghcr.io/tuist/tuist:sha-0a1b2c3d4e5f', after: `${OURS.processor.image.repository}:${OURS.processor.image.tag}` });
     expect(env.changed.find((c) => c.key === pooler)!.fields[0]).toMatchObject({ before: 1, after: OURS.pooler.instances });
-    expect(report.dangers).toEqual([]);
+    // The one danger is intended: the pooler proxy moves to its own tag (docs/runbooks/retag-pooler-proxy.md).
+    expect(report.dangers.map((d) => `${d.kind} ${d.subject}`)).toEqual([`proxy-retag ${pooler}`]);
   });
 
   test('lists the Helm labels and annotations it dropped, per object', () => {
@@ -62,7 +65,11 @@ describe('takeover comparison (a Helm release against our rendered objects)', ()
       return { ...l, object };
     });
     const { report } = compareTakeover([synthesizeEnvironment(OURS)], live);
-    expect(report.dangers).toEqual([expect.objectContaining({ kind: 'immutable-field', subject: `Deployment/${OURS.namespace}/${NAMES.processorDeployment}` })]);
+    expect(report.dangers).toEqual([
+      expect.objectContaining({ kind: 'immutable-field', subject: `Deployment/${OURS.namespace}/${NAMES.processorDeployment}` }),
+      // The takeover also moves the pooler proxy onto its own tag: docs/runbooks/retag-pooler-proxy.md.
+      expect.objectContaining({ kind: 'proxy-retag', subject: `Pooler/${OURS.namespace}/${NAMES.pooler}` }),
+    ]);
   });
 
   test('redacts a live Secret\'s values, like the pull request diff', () => {
@@ -88,7 +95,9 @@ describe('takeover command', () => {
 
   test('prints the changes and the dropped Helm metadata; exit 3', () => {
     const { code, out } = run(['--from', FIXTURE, '--env', OURS.name]);
-    expect(code).toBe(TAKEOVER_EXIT_CODES.changes);
+    // Dangerous: the pooler proxy's tags change, which the operator applies only to a new proxy.
+    expect(code).toBe(TAKEOVER_EXIT_CODES.dangerous);
+    expect(out).toContain('docs/runbooks/retag-pooler-proxy.md');
     expect(out).toContain(`environment ${OURS.name}: 0 added, 0 removed, 3 changed`);
     expect(out).toContain('+ spec.template.spec.containers[name=xcresult-processor].env[name=TUIST_LOKI_URL]');
     expect(out).toMatch(/note: Deployment\/\S+: Helm's metadata.labels\["app.kubernetes.io\/managed-by"\]: "Helm"/);

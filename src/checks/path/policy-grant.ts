@@ -4,6 +4,7 @@ import { environmentCheck, fail, pass, skip } from '../environment-check';
 import { describeObject } from '../manifest/objects';
 import { poolerOf } from '../manifest/pooler';
 import type { PathInput } from '../types';
+import { ownGrants } from './own-grants';
 
 export const policyGrant = environmentCheck<PathInput>(
   'path.policy-grant',
@@ -19,10 +20,12 @@ export const policyGrant = environmentCheck<PathInput>(
       return fail(`There is no policy for tailnet "${tailnet}", so nothing lets the VMs reach the proxy.`, `Declare tailnet "${tailnet}" in src/config/tailnets.ts.`);
     }
     const vmTag = environment.tailnet.vmTag;
+    const own = ownGrants(policy);
     // The proxy node carries all its tags: a grant to any one of them lets the VMs in.
     for (const tag of proxyTags) {
-      const result = canConnect(policy.document, vmTag, tag, 'tcp', POOLER_SERVICE_PORT);
-      if (result.allowed) return pass(`In tailnet "${tailnet}", ${result.rule} lets ${vmTag} reach the proxy's ${tag} on tcp:${POOLER_SERVICE_PORT}.`);
+      const result = canConnect(own.document, vmTag, tag, 'tcp', POOLER_SERVICE_PORT);
+      const rule = own.rule(result.rule);
+      if (result.allowed) return pass(`In tailnet "${tailnet}", ${rule} lets ${vmTag} reach the proxy's ${tag} on tcp:${POOLER_SERVICE_PORT}.`);
     }
     return fail(
       `In tailnet "${tailnet}", no grant lets ${vmTag} reach the proxy's tag${proxyTags.length > 1 ? 's' : ''} ${proxyTags.join(', ')} on tcp:${POOLER_SERVICE_PORT}; the tailnet drops the VMs' connections.`,

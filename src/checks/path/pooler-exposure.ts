@@ -5,11 +5,13 @@ import { poolerOf } from '../manifest/pooler';
 
 export const poolerExposure = environmentCheck<PathInput>(
   'path.pooler-exposure',
-  "The pooler's Service is exposed on the tailnet and its proxy carries exactly the environment's cluster tag",
+  "The pooler's Service is exposed on the tailnet and its proxy carries exactly the pooler proxy's own tags",
   ({ environment, objects }) => {
     const pooler = poolerOf(environment, objects);
     if (typeof pooler === 'string') return fail(`${pooler}.`, 'Render the environment\'s Pooler (src/k8s/database-pooler.ts).');
-    const clusterTag = environment.tailnet.clusterTag;
+    // The proxy's own tags (pooler.tailnetExposure.tags): the policy grants the VMs the pooler port there only.
+    const exposure = environment.pooler.tailnetExposure;
+    const expected = exposure.enabled ? exposure.tags : [];
     const where = `${describeObject(pooler.object)}, spec.serviceTemplate.metadata.annotations`;
     if (!pooler.exposed) {
       return fail(
@@ -18,12 +20,12 @@ export const poolerExposure = environmentCheck<PathInput>(
       );
     }
     const tags = pooler.tags ?? [];
-    if (tags.length !== 1 || tags[0] !== clusterTag) {
+    if (tags.join(',') !== expected.join(',')) {
       return fail(
-        `${where}: the proxy's tags are ${JSON.stringify(pooler.tags?.join(',') ?? null)}; the environment's cluster tag is "${clusterTag}", and the policy grants the VMs access to that tag only.`,
-        `Set tailscale.com/tags to "${clusterTag}" (pooler.tailnetExposure.tags).`,
+        `${where}: the proxy's tags are ${JSON.stringify(pooler.tags?.join(',') ?? null)}; the pooler proxy's tags are "${expected.join(',')}", and the policy grants the VMs the pooler port on those tags only.`,
+        `Set tailscale.com/tags to "${expected.join(',')}" (pooler.tailnetExposure.tags).`,
       );
     }
-    return pass(`The operator exposes Service ${pooler.name} as ${pooler.hostname ?? '(no hostname)'} with tag ${clusterTag}.`);
+    return pass(`The operator exposes Service ${pooler.name} as ${pooler.hostname ?? '(no hostname)'} with tag${expected.length > 1 ? 's' : ''} ${expected.join(', ')}.`);
   },
 );

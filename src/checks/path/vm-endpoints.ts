@@ -21,6 +21,7 @@ import { type Endpoint, isAddress, isClusterLocalHost, literalEndpoints } from '
 import { deploymentContainer, envVar, objectsOfKind } from '../manifest/objects';
 import { poolerOf } from '../manifest/pooler';
 import type { PathInput } from '../types';
+import { ownGrants } from './own-grants';
 
 /** A tailnet peer a VM may dial. */
 export interface TailnetPeer {
@@ -119,13 +120,15 @@ export function proveVmEndpoints({ environment, objects, input }: Context): Endp
     if (policy === undefined) {
       return result({ message: `There is no policy for tailnet "${environment.tailnet.tailnet}", so nothing lets ${vmTag} reach ${host}.`, fix: `Declare tailnet "${environment.tailnet.tailnet}" in src/config/tailnets.ts.` }, peer);
     }
+    // Through our own grants only, as path.policy-grant: people's catch-all may go at any time.
+    const own = ownGrants(policy);
     for (const tag of peer.tags) {
-      const grant = canConnect(policy.document, vmTag, tag, 'tcp', port);
-      if (grant.allowed) return result(undefined, peer, grant.rule);
+      const grant = canConnect(own.document, vmTag, tag, 'tcp', port);
+      if (grant.allowed) return result(undefined, peer, own.rule(grant.rule));
     }
     return result({
       message: `${where(endpoint)}: in tailnet "${environment.tailnet.tailnet}" no grant lets ${vmTag} reach ${peer.what} (${peer.tags.join(', ')}) on tcp:${port}, so the tailnet drops ${variable}'s connections.`,
-      fix: `Grant ${vmTag} → ${peer.tags[0] ?? 'the peer'} on tcp:${port} (policy.extraClusterPorts, read by clusterPortSpecs in src/tailnet/fragments.ts).`,
+      fix: `Grant ${vmTag} → ${peer.tags[0] ?? 'the peer'} on tcp:${port} (the environment's policy.vmToCluster, read by vmEgressPorts in src/tailnet/paths.ts).`,
     }, peer);
   };
 

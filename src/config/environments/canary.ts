@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from '../types';
+import { CLUSTER_TO_VM_PORTS, VM_TO_CLUSTER_PORTS } from './tailnet-ports';
 
 export const canary: EnvironmentConfig = {
   name: 'canary',
@@ -7,7 +8,7 @@ export const canary: EnvironmentConfig = {
   release: { fullname: 'tuist-tuist' },
   tailnet: {
     tailnet: 'tuist',
-    operatorTag: 'tag:tuist-k8s-operator-canary',
+    operatorTag: 'tag:tuist-k8s-canary',
     clusterTag: 'tag:tuist-k8s-canary',
     vmTag: 'tag:tuist-macmini-canary',
   },
@@ -27,7 +28,7 @@ export const canary: EnvironmentConfig = {
     tailnetExposure: {
       enabled: true,
       hostname: 'tuist-pg-pooler-canary',
-      tags: ['tag:tuist-k8s-canary'],
+      tags: ['tag:tuist-pg-pooler-canary'],
     },
   },
   processorSecrets: {
@@ -114,7 +115,7 @@ export const canary: EnvironmentConfig = {
     },
   },
   policy: {
-    // What the VMs dial on the cluster's receivers (src/config/receivers.ts): OTLP, Loki, the OCI registry, ClickHouse.
-    extraClusterPorts: ['tcp:4317', 'tcp:3100', 'tcp:443', 'tcp:8123'],
+    vmToCluster: VM_TO_CLUSTER_PORTS,
+    clusterToVm: CLUSTER_TO_VM_PORTS,
   },
 };

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from '../types';
+import { CLUSTER_TO_VM_PORTS, VM_TO_CLUSTER_PORTS } from './tailnet-ports';
 
 export const production: EnvironmentConfig = {
   name: 'production',
@@ -7,7 +8,7 @@ export const production: EnvironmentConfig = {
   release: { fullname: 'tuist-tuist' },
   tailnet: {
     tailnet: 'tuist',
-    operatorTag: 'tag:tuist-k8s-operator-production',
+    operatorTag: 'tag:tuist-k8s-production',
     clusterTag: 'tag:tuist-k8s-production',
     vmTag: 'tag:tuist-macmini-production',
   },
@@ -27,7 +28,7 @@ export const production: EnvironmentConfig = {
     tailnetExposure: {
       enabled: true,
       hostname: 'tuist-pg-pooler-production',
-      tags: ['tag:tuist-k8s-production'],
+      tags: ['tag:tuist-pg-pooler-production'],
     },
   },
   processorSecrets: {
@@ -114,7 +115,7 @@ export const production: EnvironmentConfig = {
     },
   },
   policy: {
-    // What the VMs dial on the cluster's receivers (src/config/receivers.ts): OTLP, Loki, the OCI registry, ClickHouse.
-    extraClusterPorts: ['tcp:4317', 'tcp:3100', 'tcp:443', 'tcp:8123'],
+    vmToCluster: VM_TO_CLUSTER_PORTS,
+    clusterToVm: CLUSTER_TO_VM_PORTS,
   },
 };

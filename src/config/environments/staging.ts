@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from '../types';
+import { CLUSTER_TO_VM_PORTS, VM_TO_CLUSTER_PORTS } from './tailnet-ports';
 
 export const staging: EnvironmentConfig = {
   name: 'staging',
@@ -6,8 +7,8 @@ export const staging: EnvironmentConfig = {
   namespace: 'tuist-staging',
   release: { fullname: 'tuist-tuist' },
   tailnet: {
-    tailnet: 'tuist-staging',
-    operatorTag: 'tag:tuist-k8s-operator-staging',
+    tailnet: 'tuist',
+    operatorTag: 'tag:tuist-k8s-staging',
     clusterTag: 'tag:tuist-k8s-staging',
     vmTag: 'tag:tuist-macmini-staging',
   },
@@ -27,7 +28,7 @@ export const staging: EnvironmentConfig = {
     tailnetExposure: {
       enabled: true,
       hostname: 'tuist-pg-pooler-staging',
-      tags: ['tag:tuist-k8s-staging'],
+      tags: ['tag:tuist-pg-pooler-staging'],
     },
   },
   processorSecrets: {
@@ -114,7 +115,7 @@ export const staging: EnvironmentConfig = {
     },
   },
   policy: {
-    // What the VMs dial on the cluster's receivers (src/config/receivers.ts): OTLP, Loki, the OCI registry, ClickHouse.
-    extraClusterPorts: ['tcp:4317', 'tcp:3100', 'tcp:443', 'tcp:8123'],
+    vmToCluster: VM_TO_CLUSTER_PORTS,
+    clusterToVm: CLUSTER_TO_VM_PORTS,
   },
 };
