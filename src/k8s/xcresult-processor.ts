@@ -3,6 +3,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { COMPONENTS, METRICS_PORT, componentLabels, imageReference, objectNames, selectorLabels, vmPeerTags } from '../config/names';
 import { ENV_VARS } from '../config/env-vars';
+import { pinHostsValue } from '../config/vm';
 import type { EnvironmentConfig } from '../config/types';
 import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
@@ -66,6 +67,11 @@ export class XcresultProcessor extends Construct {
       fieldEnv(ENV_VARS.tailscaleHostname, 'metadata.name'),
       // The VM pins only the peers it dials into /etc/hosts: this environment's proxies.
       literalEnv(ENV_VARS.tailscalePeerTags, vmPeerTags(env).join(',')),
+      // The pooler's name is pinned only from the peer holding it that carries the proxy's tag,
+      // so a look-alike peer never gets it (vm/tailscale-up.sh, "Pinning").
+      ...(env.pooler.tailnetExposure.enabled
+        ? [literalEnv(ENV_VARS.tailscalePinHosts, pinHostsValue([{ hostname: env.pooler.tailnetExposure.hostname, tag: env.pooler.tailnetExposure.tags[0]! }]))]
+        : []),
     ];
     const runtime = runtimeEnvVars(env, config.runtime, 'tailnet');
 

@@ -40,6 +40,7 @@ describe('XcresultProcessor', () => {
 
   test('gets the database URL from the environment\'s key and joins the tailnet as its Pod', () => {
     const names = objectNames(staging);
+    const exposure = staging.pooler.tailnetExposure as { hostname: string; tags: readonly string[] };
     expect(containerEnv(deployment)).toMatchObject({
       TUIST_MODE: 'xcresult_processor',
       TUIST_DATABASE_POOLED: '1',
@@ -49,6 +50,8 @@ describe('XcresultProcessor', () => {
       TAILSCALE_TAGS: staging.tailnet.vmTag,
       TAILSCALE_HOSTNAME: { fieldRef: { fieldPath: 'metadata.name' } },
       TAILSCALE_PEER_TAGS: vmPeerTags(staging).join(','),
+      // The pooler's tailnet name, pinned only from a peer carrying the proxy's own tag.
+      TAILSCALE_PIN_HOSTS: `${exposure.hostname}=${exposure.tags[0]}`,
     });
   });
 

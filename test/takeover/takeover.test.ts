@@ -38,6 +38,8 @@ describe('takeover comparison (a Helm release against our rendered objects)', ()
         'added spec.template.metadata.annotations["tuist.dev/vm-credential-generation"]',
         // The VMs pin the pooler proxy's own tag too (it moves off the shared cluster tag).
         'changed spec.template.spec.containers[name=xcresult-processor].env[name=TAILSCALE_PEER_TAGS].value',
+        // The pooler's name pinned only from a peer with the proxy's tag (vm/tailscale-up.sh).
+        'added spec.template.spec.containers[name=xcresult-processor].env[name=TAILSCALE_PIN_HOSTS]',
         'added spec.template.spec.containers[name=xcresult-processor].env[name=TUIST_LOKI_URL]',
       ],
       [pooler]: ['changed spec.instances', 'changed spec.serviceTemplate.metadata.annotations["tailscale.com/tags"]'],
