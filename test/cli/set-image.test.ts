@@ -19,9 +19,11 @@ describe('set-image command', () => {
   }
 
   test('pins and says what to commit', () => {
-    const { code, out } = run(['--env', 'production', '--component', 'processor', '--tag', 'sha-0123456789ab']);
+    // A pinned build tag other than the configured one, whatever that is today.
+    const tag = ['sha-0123456789ab', 'sha-ba9876543210'].find((t) => t !== production.processor.image.tag)!;
+    const { code, out } = run(['--env', 'production', '--component', 'processor', '--tag', tag]);
     expect(code).toBe(0);
-    expect(out).toContain(`pinned production processor to sha-0123456789ab (was ${production.processor.image.tag}) in src/config/environments/production.ts`);
+    expect(out).toContain(`pinned production processor to ${tag} (was ${production.processor.image.tag}) in src/config/environments/production.ts`);
     expect(out).toContain('git add src/config/environments/production.ts dist/');
   });
 

@@ -29,9 +29,10 @@ describe('setImage', () => {
   test('pins the tag, then synthesizes from the edited file', () => {
     const root = tempRoot();
     let seen = '';
-    const result = setImage({ root, environment: canary, tailnets: TAILNETS, component: 'xcresult-processor', tag: 'sha-0123456789ab', synthesize: () => { seen = read(root, 'canary'); return 0; } });
+    const tag = ['sha-0123456789ab', 'sha-ba9876543210'].find((t) => t !== canary.xcresultProcessor.image.tag)!;
+    const result = setImage({ root, environment: canary, tailnets: TAILNETS, component: 'xcresult-processor', tag, synthesize: () => { seen = read(root, 'canary'); return 0; } });
     expect(result).toEqual({ outcome: 'pinned', file: environmentFile('canary'), previous: canary.xcresultProcessor.image.tag });
-    expect(seen).toContain(`repository: '${canary.xcresultProcessor.image.repository}', tag: 'sha-0123456789ab'`);
+    expect(seen).toContain(`repository: '${canary.xcresultProcessor.image.repository}', tag: '${tag}'`);
     expect(read(root, 'canary')).toBe(seen);
     expect(read(root, 'production')).toBe(fs.readFileSync(path.join(ROOT, environmentFile('production')), 'utf8'));
   });
