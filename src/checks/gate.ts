@@ -67,5 +67,5 @@ export function runGate(result: Build, options: GateOptions): CheckRun {
 export function schemaSkipWarning(run: CheckRun): string | undefined {
   const skipped = run.results.find((r) => r.check === 'schema.custom-resources' && r.status === 'skip');
   if (skipped === undefined) return undefined;
-  return `warning: ${skipped.message} Pass --require-schemas to make this an error (CI does); README "CRD schemas" says how to obtain them.`;
+  return `warning: ${skipped.message} Pass --require-schemas to make this an error (CI does); docs/crds.md says how to obtain them.`;
 }

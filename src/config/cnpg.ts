@@ -3,7 +3,7 @@
  * because CNPG enforces them in its admission webhook. Every CNPG rule the checks port comes
  * from this one release: to upgrade CNPG, change CNPG_RELEASE, compare the files below at the
  * new tag, update this file and src/checks/admission/cnpg-pooler-webhook.ts, replace the CRD
- * (README, "CRD schemas") and run `npm run import`.
+ * (docs/crds.md) and run `npm run import`.
  */
 export const CNPG_RELEASE = {
   version: '1.30.0',

@@ -66,7 +66,7 @@ export function objectNames(env: EnvironmentConfig): ObjectNames {
 
 /**
  * The Secrets the cluster provides, which the processes read but this project does not render
- * (README, "What the cluster must provide"). The server config and ClickHouse names are the
+ * (docs/kubernetes.md, "Expected to exist"). The server config and ClickHouse names are the
  * chart's (REFERENCE.md); UNCONFIRMED: the server secrets' and object storage's.
  */
 const CLUSTER_SECRET_SUFFIXES: Readonly<Record<ClusterSecretId, string>> = {

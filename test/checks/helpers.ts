@@ -15,7 +15,7 @@ import { type DeepMutable, ENVIRONMENTS, staging, variant } from '../fixtures';
 
 /** The CRDs of the releases the cluster runs, as `npm run import` derives them into the repository. */
 export const CRDS_DIR = path.resolve(__dirname, '..', '..', DERIVED_CRDS_DIR);
-/** Where they are derived from (README, "CRD schemas"): beside the repository, absent on a bare clone. */
+/** Where they are derived from (docs/crds.md): beside the repository, absent on a bare clone. */
 export const SHARED_CRDS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
 
 export const committed = build(loadModel());

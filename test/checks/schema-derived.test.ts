@@ -87,6 +87,6 @@ describe('derived CRD schemas', () => {
     expect(main([], ctx, dir)).toBe(0);
     expect(fs.readdirSync(path.join(dir, DERIVED_CRDS_DIR))).toEqual(['widgets.json']);
     fs.rmSync(path.join(dir, 'crds'), { recursive: true });
-    expect(() => main([], ctx, dir)).toThrow('crds/a/widgets.yaml (cdk8s.yaml imports) does not exist; fetch the CRDs as README "CRD schemas" says.');
+    expect(() => main([], ctx, dir)).toThrow('crds/a/widgets.yaml (cdk8s.yaml imports) does not exist; fetch the CRDs as docs/crds.md says.');
   });
 });

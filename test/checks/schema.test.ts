@@ -232,7 +232,7 @@ describe('schema.custom-resources', () => {
 
   test('loads exactly the CRDs of the rendered kinds from the derived directory', () => {
     const catalog = crdCatalog();
-    if (catalog.status !== 'loaded') throw new Error(`no CRDs at ${CRDS_DIR}; see README "CRD schemas"`);
+    if (catalog.status !== 'loaded') throw new Error(`no CRDs at ${CRDS_DIR}; see docs/crds.md`);
     expect(catalog.problems).toEqual([]);
     expect([...catalog.crds.values()].map((c) => `${c.file}: ${c.versions.filter((v) => v.served).map((v) => v.name)}`).sort()).toEqual([
       'cloudnative-pg/postgresql.cnpg.io_poolers.json: v1',

@@ -1,6 +1,6 @@
 /**
  * The CRD schemas of the operator releases the cluster runs, read from a directory (data kept
- * outside this repository, see README "CRD schemas"). Only the files that define a kind we
+ * outside this repository, see docs/crds.md). Only the files that define a kind we
  * render are parsed and compiled (see validator-cache.ts for why that matters).
  */
 import * as fs from 'node:fs';

@@ -16,7 +16,7 @@ const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
   'authentication.k8s.io', 'authorization.k8s.io', 'apiregistration.k8s.io',
 ]);
 
-export const OBTAIN_CRDS_FIX = 'Obtain the CRDs of the releases the cluster runs (README, "CRD schemas") and pass --crds <dir>.';
+export const OBTAIN_CRDS_FIX = 'Obtain the CRDs of the releases the cluster runs (docs/crds.md) and pass --crds <dir>.';
 
 export function apiGroupVersion(object: KubeObject): { group: string; version: string } {
   const slash = object.apiVersion.indexOf('/');
@@ -78,7 +78,7 @@ export const customResourceSchemas = environmentCheck(
       const message = `SKIPPED: no CRD schemas at ${catalog.dir}; ${custom.length} custom resources (${kinds}) were NOT validated.`;
       return input.requireSchemas ? fail(message.replace(/^SKIPPED: /, ''), OBTAIN_CRDS_FIX) : skip(message, OBTAIN_CRDS_FIX);
     }
-    const problems: Problem[] = catalog.problems.map((message) => ({ message: `${catalog.dir}: ${message}`, fix: 'Replace the file with the upstream CRD (README, "CRD schemas").' }));
+    const problems: Problem[] = catalog.problems.map((message) => ({ message: `${catalog.dir}: ${message}`, fix: 'Replace the file with the upstream CRD (docs/crds.md).' }));
     for (const object of custom) {
       const { group, version } = apiGroupVersion(object);
       const crd = catalog.crds.get(crdKey(group, object.kind));

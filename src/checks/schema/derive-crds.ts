@@ -123,7 +123,7 @@ export function deriveAll(root: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const { source } of imports) {
     const file = path.resolve(root, source);
-    if (!fs.existsSync(file)) throw Object.assign(new Error(`${source} (cdk8s.yaml imports) does not exist; fetch the CRDs as README "CRD schemas" says.`), { userFacing: true });
+    if (!fs.existsSync(file)) throw Object.assign(new Error(`${source} (cdk8s.yaml imports) does not exist; fetch the CRDs as docs/crds.md says.`), { userFacing: true });
     out.set(derivedPath(source, sourceRoot), deriveCrdFile(fs.readFileSync(file, 'utf8'), source));
   }
   return out;
