@@ -8,6 +8,17 @@ import { POOLER_SERVICE_PORT } from './cnpg';
 import { tailnetReceivers } from './receivers';
 import type { ClusterSecretId, DatabaseUrlKey, EnvironmentConfig } from './types';
 
+/**
+ * Node labels and taint of the Mac minis tart-kubelet registers: the xcresult Deployment
+ * selects and tolerates them, the scaffold tells people to label their hosts so.
+ */
+export const TART_NODE = {
+  os: { key: 'kubernetes.io/os', value: 'darwin' },
+  runtime: { key: 'tuist.dev/runtime', value: 'tart' },
+  fleetKey: 'tuist.dev/fleet',
+  taintKey: 'tuist.dev/macos',
+} as const;
+
 /** `app.kubernetes.io/part-of` of everything we render. */
 export const PART_OF = 'tuist';
 

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { COMPONENTS, METRICS_PORT, componentLabels, imageReference, objectNames, selectorLabels, vmPeerTags } from '../config/names';
 import { ENV_VARS } from '../config/env-vars';
 import { pinHostsValue } from '../config/vm';
+import { TART_NODE } from '../config/names';
 import type { EnvironmentConfig } from '../config/types';
 import { type ProcessorDisruptionBudget, disruptionBudgetFor } from './pod-disruption-budget';
 import type { ProcessorSecrets } from './processor-secrets';
@@ -22,13 +23,6 @@ export interface XcresultProcessorProps {
 /** A VM boot (image pull + macOS boot + tailnet join) outlasts Kubernetes' default 600 s. */
 export const XCRESULT_PROGRESS_DEADLINE_SECONDS = 1800;
 
-/** Node labels and taint of the Mac minis tart-kubelet registers. */
-export const TART_NODE = {
-  os: { key: 'kubernetes.io/os', value: 'darwin' },
-  runtime: { key: 'tuist.dev/runtime', value: 'tart' },
-  fleetKey: 'tuist.dev/fleet',
-  taintKey: 'tuist.dev/macos',
-} as const;
 
 /**
  * Why the Linux-only pod rules do not apply to a Tart pod, as kube-linter style

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { UserError } from '../errors/user-error';
-import { environmentIdentifiers } from '../config/names';
+import { TART_NODE, environmentIdentifiers, objectNames } from '../config/names';
 import { REGISTRY_FILE, environmentFile } from '../config/registry';
 import { DNS_LABEL_RULE, isDnsLabel } from '../config/syntax';
 import type { TailnetConfig } from '../config/tailnets';
@@ -235,7 +235,7 @@ export function stillToDecide(plan: NewEnvironmentPlan): string[] {
     `cluster: the kube context of the cluster that holds namespace "${env.namespace}"${kubeContext === undefined ? '' : ` (${stack} guesses "${kubeContext}")`}; the cluster needs CNPG, ESO and its own Tailscale operator (tag ${env.tailnet.operatorTag}).`,
     `tailnet: "${env.tailnet.tailnet}", copied from ${source.name}. In its admin console, create the tags ${tags.join(', ')} (their owners come from the stack's policy fragment on \`pulumi up\`).`,
     `vault items to create: ${vault.map((r) => `${r.key} (property ${r.property})`).join(', ')}.`,
-    `fleet hosts: label the Mac minis of fleet "${env.xcresultProcessor.fleet}" (tuist.dev/fleet=${env.xcresultProcessor.fleet}) and tag them ${env.tailnet.vmTag}.`,
+    `fleet hosts: ${env.xcresultProcessor.fleet.hosts} Mac mini(s), copied from ${source.name} (xcresultProcessor.fleet.hosts; one VM per host); label them ${TART_NODE.fleetKey}=${objectNames(env).fleet} and tag them ${env.tailnet.vmTag}.`,
     `Pulumi stack: \`pulumi stack init ${env.name}\`, then the stack config ${stack} does not hold (README "Deploying": tailnetId, the Tailscale client).`,
     `images: the tags are ${source.name}'s (${env.processor.image.tag}, ${env.xcresultProcessor.image.tag}); pin this environment's with \`npm run set-image\`.`,
   ];
