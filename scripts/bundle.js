@@ -256,7 +256,9 @@ async function build(root, entry, dir) {
     bundle: true,
     write: false,
     platform: 'node',
-    target: `node${process.versions.node.split('.')[0]}`,
+    // ES2020 syntax too: Pulumi serializes a dynamic provider's code (src/pulumi/policy-provider.ts)
+    // by parsing its source with a TypeScript that predates `??=` and class fields.
+    target: [`node${process.versions.node.split('.')[0]}`, 'es2020'],
     format: 'cjs',
     // ESM builds first: they tree-shake, and some packages' CommonJS builds are UMD wrappers
     // that hide their requires from the bundler (jsonc-parser).
@@ -264,8 +266,9 @@ async function build(root, entry, dir) {
     external: EXTERNAL,
     sourcemap: 'external',
     sourcesContent: false,
-    // No comments or indentation: a smaller source to read and keep (stacks are mapped back).
-    minifyWhitespace: true,
+    // Whitespace kept: Pulumi serializes the dynamic policy provider's code from its source text
+    // and recognises a class only by a leading "class " (runtime/closure/parseFunction.js).
+    minifyWhitespace: false,
     metafile: true,
     logLevel: 'silent',
     plugins: [plugin],
