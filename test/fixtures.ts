@@ -5,8 +5,26 @@ import { type EnvironmentManifests, type KubeObject, synthesizeEnvironment } fro
 
 export type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
 
-export const [staging, canary, production] = ENVIRONMENTS as [EnvironmentConfig, EnvironmentConfig, EnvironmentConfig];
+/** A committed environment by name: the focused tests' named cases (any further environment only adds to them). */
+function named(name: string): EnvironmentConfig {
+  const found = ENVIRONMENTS.find((e) => e.name === name);
+  if (found === undefined) throw new Error(`the tests' fixtures need an environment "${name}"; the configuration has ${ENVIRONMENTS.map((e) => e.name).join(', ')}`);
+  return found;
+}
+export const staging = named('staging');
+export const canary = named('canary');
+export const production = named('production');
 export { ENVIRONMENTS, TAILNETS };
+
+/** The environments' names as the commands list them when refusing an unknown one ("a, b, c"). */
+export const ENVIRONMENT_LIST = ENVIRONMENTS.map((e) => e.name).join(', ');
+
+/** `name`, or `name` with a number appended, so that no environment of the configuration has it. */
+export function unusedEnvironmentName(name: string): string {
+  let candidate = name;
+  for (let n = 2; ENVIRONMENTS.some((e) => e.name === candidate); n++) candidate = `${name}${n}`;
+  return candidate;
+}
 
 /** A copy of `base` changed by `mutate`: one broken (or varied) thing per test. */
 export function variant(base: EnvironmentConfig, mutate: (draft: DeepMutable<EnvironmentConfig>) => void): EnvironmentConfig {

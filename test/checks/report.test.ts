@@ -7,12 +7,13 @@ describe('check report', () => {
   const valid = runChecks(validInput());
   // Each environment's endpoint inside a cluster-provided Secret, and every environment while a people-owned rule opens cross-environment paths.
   const assumedCount = valid.results.filter((r) => r.status === 'assumed').length;
+  const environments = validInput().environments.map((e) => e.environment.name);
 
   test('has one line per check and environment, then a summary', () => {
     const lines = formatReport(valid).split('\n');
-    expect(lines.filter((l) => /^(PASS|FAIL|SKIPPED|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * 3);
-    expect(lines).toContainEqual(expect.stringMatching(/^PASS +path\.database-url-key +staging +DATABASE_URL reads Secret tuist-tuist-processor-external-secrets/));
-    expect(lines.at(-1)).toBe(`Checks passed: ${CHECKS.length} checks × 3 environments: ${CHECKS.length * 3 - assumedCount} passed, ${assumedCount} assumed, 0 skipped, 0 failed.`);
+    expect(lines.filter((l) => /^(PASS|FAIL|SKIPPED|ASSUMED) /.test(l))).toHaveLength(CHECKS.length * environments.length);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^PASS +path\\.database-url-key +${environments[0]} +DATABASE_URL reads Secret tuist-tuist-processor-external-secrets`)));
+    expect(lines.at(-1)).toBe(`Checks passed: ${CHECKS.length} checks × ${environments.length} environments: ${CHECKS.length * environments.length - assumedCount} passed, ${assumedCount} assumed, 0 skipped, 0 failed.`);
   });
 
   test('puts the fix under a failure, aligned with the message', () => {
@@ -33,9 +34,9 @@ describe('check report', () => {
   test('--json carries every result, the checks\' titles and the verdict', () => {
     const json = JSON.parse(formatJson(valid, CHECKS));
     expect(json.ok).toBe(true);
-    expect(json.counts).toEqual({ pass: CHECKS.length * 3 - assumedCount, fail: 0, skip: 0, assumed: assumedCount });
+    expect(json.counts).toEqual({ pass: CHECKS.length * environments.length - assumedCount, fail: 0, skip: 0, assumed: assumedCount });
     expect(json.checks).toHaveLength(CHECKS.length);
-    expect(json.results[0]).toEqual({ check: 'path.database-url-key', environment: 'staging', status: 'pass', message: expect.any(String) });
+    expect(json.results[0]).toEqual({ check: CHECKS[0]!.id, environment: environments[0], status: 'pass', message: expect.any(String) });
   });
 
   test('check ids are unique and categorised', () => {

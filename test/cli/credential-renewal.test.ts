@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/credential-renewal';
 import { DAY_MS } from '../../src/pulumi/credential-rotation';
-import { captureContext as context } from '../fixtures';
+import { ENVIRONMENT_LIST, captureContext as context, unusedEnvironmentName } from '../fixtures';
 
 const NOW = '2027-03-10T06:17:00Z';
 const at = (days: number) => new Date(Date.parse(NOW) + days * DAY_MS).toISOString();
@@ -59,8 +59,9 @@ describe('credential-renewal command', () => {
 
   test('usage errors exit 2', async () => {
     const { err, ctx } = context();
-    expect(await main(['--env', 'prod', '--status', 'x'], ctx)).toBe(2);
-    expect(err.join('\n')).toBe('credential-renewal: --env must name an environment (staging, canary, production); got "prod".');
+    const unknown = unusedEnvironmentName('prod');
+    expect(await main(['--env', unknown, '--status', 'x'], ctx)).toBe(2);
+    expect(err.join('\n')).toBe(`credential-renewal: --env must name an environment (${ENVIRONMENT_LIST}); got "${unknown}".`);
     expect(await main(['--env', 'staging'], context().ctx)).toBe(2);
     expect(await main(['--env', 'staging', '--status', 'x', '--now', 'tomorrow'], context().ctx)).toBe(2);
   });

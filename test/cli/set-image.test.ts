@@ -6,7 +6,7 @@ import { main } from '../../src/cli/set-image';
 import { environmentFile } from '../../src/release/set-image';
 import { readTree } from '../../src/synth/output-tree';
 import { objectNames } from '../../src/config/names';
-import { ENVIRONMENTS, TAILNETS, canary, production, staging as stagingConfig } from '../fixtures';
+import { ENVIRONMENTS, ENVIRONMENT_LIST, TAILNETS, canary, production, staging as stagingConfig, unusedEnvironmentName } from '../fixtures';
 import { ROOT, read, tempRoot } from '../release/temp-root';
 
 describe('set-image command', () => {
@@ -41,7 +41,8 @@ describe('set-image command', () => {
   });
 
   test('fails on usage errors with exit 2, listing what is allowed', () => {
-    expect(run(['--env', 'qa', '--component', 'processor', '--tag', '1.0.0'])).toEqual(expect.objectContaining({ code: 2, err: expect.stringContaining('--env must name an environment (staging, canary, production); got "qa"') }));
+    const unknown = unusedEnvironmentName('qa');
+    expect(run(['--env', unknown, '--component', 'processor', '--tag', '1.0.0'])).toEqual(expect.objectContaining({ code: 2, err: expect.stringContaining(`--env must name an environment (${ENVIRONMENT_LIST}); got "${unknown}"`) }));
     expect(run(['--env', 'staging', '--component', 'pooler', '--tag', '1.0.0'])).toEqual(expect.objectContaining({ code: 2, err: expect.stringContaining('--component must be one of processor, xcresult-processor; got "pooler"') }));
     expect(run(['--env', 'staging', '--component', 'processor']).code).toBe(2);
   });

@@ -5,7 +5,7 @@ import { main } from '../../src/cli/preview-offline';
 import { checkGuardRails } from '../../src/pulumi/guard-rails';
 import { policyFromCode } from '../../src/pulumi/offline-run';
 import { loadModel } from '../../src/config/load';
-import { captureContext as context, canary } from '../fixtures';
+import { ENVIRONMENT_LIST, captureContext as context, canary, unusedEnvironmentName } from '../fixtures';
 import { poolerProxyTags } from '../../src/tailnet/paths';
 
 const LIVE_POLICY = path.join(__dirname, '../fixtures/tailnet/live-policy.hujson');
@@ -90,8 +90,9 @@ describe('preview-offline command', () => {
 
   test('fails when --env names no environment, listing them', async () => {
     const { err, ctx } = context();
-    expect(await main(['--env', 'prod'], ctx)).toBe(2);
-    expect(err.join('\n')).toBe('preview-offline: --env must name an environment (staging, canary, production); got "prod".');
+    const unknown = unusedEnvironmentName('prod');
+    expect(await main(['--env', unknown], ctx)).toBe(2);
+    expect(err.join('\n')).toBe(`preview-offline: --env must name an environment (${ENVIRONMENT_LIST}); got "${unknown}".`);
   });
 
   test('fails when --now is not a date', async () => {

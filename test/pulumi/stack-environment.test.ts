@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { loadModel } from '../../src/config/load';
 import { IDENTITY_TOKEN_VARIABLE, PULUMI_PROJECT, STACK_CONFIG_KEYS, readStackConfig } from '../../src/pulumi/stack-config';
 import { environmentForStack } from '../../src/pulumi/stack-environment';
-import { ENVIRONMENTS } from '../fixtures';
+import { ENVIRONMENTS, ENVIRONMENT_LIST, unusedEnvironmentName } from '../fixtures';
 import { resolved } from '../../src/pulumi/offline-run';
 
 const model = loadModel();
@@ -14,8 +14,9 @@ describe('stack → environment', () => {
   });
 
   test('fails when the stack names no environment, listing the stacks that do', () => {
-    expect(() => environmentForStack(model, 'prod')).toThrow(
-      /^Pulumi stack "prod" deploys no environment: Unknown environment "prod"; known environments: staging, canary, production\. .*Fix: `pulumi stack select <environment>`/,
+    const stack = unusedEnvironmentName('prod');
+    expect(() => environmentForStack(model, stack)).toThrow(
+      new RegExp(`^Pulumi stack "${stack}" deploys no environment: Unknown environment "${stack}"; known environments: ${ENVIRONMENT_LIST}\\. .*Fix: \`pulumi stack select <environment>\``),
     );
   });
 });

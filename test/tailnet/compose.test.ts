@@ -12,7 +12,7 @@ import type { PolicyDocument } from '../../src/tailnet/policy';
 import { parsePortSpec } from '../../src/tailnet/syntax';
 import { checkComposedPolicy } from '../../src/tailnet/verify';
 import { ENVIRONMENTS, TAILNETS } from '../fixtures';
-import { fragmentsOf, livePolicy } from './fixtures';
+import { fragmentsOf, liveFixtureEnvironments, livePolicy } from './fixtures';
 
 const tailnet = TAILNETS.find((t) => t.name === ENVIRONMENTS[0]!.tailnet.tailnet)!;
 const fragments = fragmentsOf(tailnet);
@@ -55,7 +55,8 @@ describe('composeTailnetPolicy over the live fixture', () => {
         }
       }
     }
-    const poolerOnClusterTag = ENVIRONMENTS.map((e) => `${e.tailnet.vmTag} → ${e.tailnet.clusterTag} tcp:5432`);
+    // Of the environments the fixture models (a newer one has no explicit access there to lose).
+    const poolerOnClusterTag = liveFixtureEnvironments().map((e) => `${e.tailnet.vmTag} → ${e.tailnet.clusterTag} tcp:5432`);
     expect(lost.sort()).toEqual(poolerOnClusterTag.sort());
   });
 

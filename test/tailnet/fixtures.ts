@@ -62,6 +62,17 @@ export function livePolicy(): PolicyDocument {
   return parsePolicyHujson(livePolicyText(), 'live-policy.hujson');
 }
 
+/**
+ * The environments the live fixture models: those whose cluster and VM tags it owns. An
+ * environment added since (not yet on the real tailnet) has no entries there to take over.
+ */
+export function liveFixtureEnvironments(environments: readonly EnvironmentConfig[] = ENVIRONMENTS): EnvironmentConfig[] {
+  const owned = livePolicy().tagOwners;
+  const known = environments.filter((e) => e.tailnet.clusterTag in owned && e.tailnet.vmTag in owned);
+  if (known.length === 0) throw new Error(`the live fixture ${LIVE_POLICY_FILE} owns the tags of none of ${environments.map((e) => e.name).join(', ')}`);
+  return known;
+}
+
 /** The committed configuration's fragments of one tailnet (the base first). */
 export function fragmentsOf(tailnet: TailnetConfig, environments: readonly EnvironmentConfig[] = ENVIRONMENTS): PolicyFragment[] {
   const own = environments.filter((e) => e.tailnet.tailnet === tailnet.name);

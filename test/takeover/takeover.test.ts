@@ -7,7 +7,7 @@ import { objectNames } from '../../src/config/names';
 import { synthesizeEnvironment } from '../../src/synth/manifests';
 import { compareTakeover } from '../../src/takeover/compare';
 import { normalize, readLiveObjects } from '../../src/takeover/live-objects';
-import { ENVIRONMENTS, captureContext, production, variant } from '../fixtures';
+import { ENVIRONMENTS, ENVIRONMENT_LIST, captureContext, production, unusedEnvironmentName, variant } from '../fixtures';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'helm-takeover', 'production');
 /** The fixture's image tags, pinned here so a release (set-image) does not change what is compared. */
@@ -117,6 +117,7 @@ describe('takeover command', () => {
 
   test('usage errors exit 2, naming what is allowed', () => {
     expect(run([])).toMatchObject({ code: TAKEOVER_EXIT_CODES.usage, err: expect.stringContaining('--from is required') });
-    expect(run(['--from', FIXTURE, '--env', 'qa'])).toMatchObject({ code: TAKEOVER_EXIT_CODES.usage, err: expect.stringContaining('--env must name an environment (staging, canary, production); got "qa"') });
+    const unknown = unusedEnvironmentName('qa');
+    expect(run(['--from', FIXTURE, '--env', unknown])).toMatchObject({ code: TAKEOVER_EXIT_CODES.usage, err: expect.stringContaining(`--env must name an environment (${ENVIRONMENT_LIST}); got "${unknown}"`) });
   });
 });
