@@ -48,6 +48,6 @@ export const NOT_SECRETS: readonly { name: string; value: string }[] = [
   { name: 'TUIST_DATABASE_POOL_SIZE', value: '10' },
   { name: 'TUIST_LOG_LEVEL', value: 'info' },
   { name: 'DATABASE_PASSWORD', value: '$(POD_DATABASE_PASSWORD)' },
-  { name: 'TUIST_XCRESULT_PROCESSOR_RELEASE', value: 'ghcr.io/tuist/xcresult-processor-release:0.12.3' },
+  { name: 'TUIST_XCRESULT_PROCESSOR_RELEASE', value: 'ghcr.io/tuist/xcresult-processor-release:0.9.1' },
   { name: 'TAILSCALE_AUTH_KEY_SECRET_NAME', value: 'tuist-tuist-capi-scaleway-applesilicon-tailscale' },
 ];

@@ -11,7 +11,15 @@ import { ENVIRONMENTS, ENVIRONMENT_LIST, captureContext, production, unusedEnvir
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'helm-takeover', 'production');
 /** The fixture's image tags, pinned here so a release (set-image) does not change what is compared. */
-const OURS = variant(production, (d) => { d.processor.image.tag = 'sha-9f8e7d6c5b4a'; d.xcresultProcessor.image.tag = '0.12.3'; });
+// The release as the fixture's Helm objects pin it, whatever the configuration pins today.
+const OURS = variant(production, (d) => {
+  d.processor.image.tag = 'sha-9f8e7d6c5b4a';
+  d.xcresultProcessor.image.tag = '0.11.0';
+  for (const group of Object.values(d.xcresultProcessor.runtime) as unknown[]) {
+    const release = (group as Record<string, { path?: string }> | undefined)?.TUIST_XCRESULT_PROCESSOR_RELEASE;
+    if (release !== undefined && typeof group === 'object') release.path = '/tuist/xcresult-processor-release:0.11.0';
+  }
+});
 const NAMES = objectNames(OURS);
 
 function compare() {
