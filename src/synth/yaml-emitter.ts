@@ -18,9 +18,10 @@ const UNSUPPORTED: unique symbol = Symbol('unsupported');
 
 /**
  * Characters a plain or quoted one-line scalar may hold here: anything but control characters,
- * line breaks and surrogates (the library escapes or block-quotes those; we hand them back).
+ * line breaks (U+2028 and U+2029 included: the library's multiline regexes break lines there)
+ * and surrogates (the library escapes or block-quotes those; we hand them back).
  */
-const SIMPLE_CHARACTERS = /^[\x20-\x7e\xa0-\ud7ff\ue000-\uffff]*$/;
+const SIMPLE_CHARACTERS = /^[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\uffff]*$/;
 /** The library's rule (stringifyString.ts, plainString) for strings that cannot be plain. */
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 /** Document markers, where the library's choice depends on the nesting: handed back. */
