@@ -1,5 +1,6 @@
 import type { CliContext } from '../src/cli/context';
 import { ENVIRONMENTS, TAILNETS } from '../src/config';
+import { objectNames } from '../src/config/names';
 import type { EnvironmentConfig } from '../src/config/types';
 import { type EnvironmentManifests, type KubeObject, synthesizeEnvironment } from '../src/synth/manifests';
 
@@ -15,6 +16,9 @@ export const staging = named('staging');
 export const canary = named('canary');
 export const production = named('production');
 export { ENVIRONMENTS, TAILNETS };
+
+/** Object names derive from the release, alike in every environment (each has its own namespace). */
+export const NAMES = objectNames(staging);
 
 /** The environments' names as the commands list them when refusing an unknown one ("a, b, c"). */
 export const ENVIRONMENT_LIST = ENVIRONMENTS.map((e) => e.name).join(', ');

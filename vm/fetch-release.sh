@@ -22,16 +22,6 @@ readonly SCRIPT_DIR
 # shellcheck source=vm/lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
-log() {
-  utc_now
-  printf '%s %s: %s\n' "$utc_now" "$PROG" "$*" >&2
-}
-die() {
-  local code=$1
-  shift
-  log "error: $*"
-  exit "$code"
-}
 
 ref=${TUIST_XCRESULT_PROCESSOR_RELEASE:-}
 RELEASE_DIR=${RELEASE_DIR:-/opt/tuist/release}

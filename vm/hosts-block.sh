@@ -26,10 +26,6 @@ case ${BASH_SOURCE[0]} in */*) SCRIPT_DIR=${BASH_SOURCE[0]%/*} ;; *) SCRIPT_DIR=
 source "$SCRIPT_DIR/lib.sh"
 readonly BLOCK_NOTE='# Managed by tailscale-up.sh from "tailscale status --json"; edits inside this block are overwritten.'
 
-log() {
-  utc_now
-  printf '%s %s: %s\n' "$utc_now" "$PROG" "$*" >&2
-}
 fail() {
   log "error: $*"
   exit 1

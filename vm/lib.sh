@@ -59,6 +59,21 @@ else
   utc_now() { utc_now=$(date -u +%Y-%m-%dT%H:%M:%SZ); }
 fi
 
+# log MESSAGE...: one timestamped line on stderr, `<UTC time> <PROG>: <message>` (PROG is the
+# sourcing script's name); launchd writes stderr to the job's log.
+log() {
+  utc_now
+  printf '%s %s: %s\n' "$utc_now" "$PROG" "$*" >&2
+}
+
+# die CODE MESSAGE...: logs the error and exits with CODE.
+die() {
+  local code=$1
+  shift
+  log "error: $*"
+  exit "$code"
+}
+
 # remaining_secs DEADLINE CAP: whole seconds until DEADLINE ($SECONDS-based), at most CAP and at
 # least 1, so a call made just before a deadline is still bounded and still gets a chance.
 remaining_secs() {

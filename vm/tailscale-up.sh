@@ -18,16 +18,6 @@ HOSTS_BLOCK_SCRIPT=${HOSTS_BLOCK_SCRIPT:-$SCRIPT_DIR/hosts-block.sh}
 # boot-chain.sh retries only EXIT_RETRY; the others need a person.
 readonly EXIT_RETRY=1 EXIT_CONFIG=2 EXIT_ADMIN=3
 
-log() {
-  utc_now
-  printf '%s %s: %s\n' "$utc_now" "$PROG" "$*" >&2
-}
-die() {
-  local code=$1
-  shift
-  log "error: $*"
-  exit "$code"
-}
 
 usage() {
   cat <<'EOF'

@@ -8,7 +8,6 @@ import { customResourceKinds } from '../../src/checks/schema/custom-resources';
 import { DERIVED_CRDS_DIR } from '../../src/checks/schema/derive-crds';
 import type { CheckInput, CheckResult } from '../../src/checks/types';
 import { loadModel } from '../../src/config/load';
-import { objectNames } from '../../src/config/names';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { build } from '../../src/synth/build';
 import { type DeepMutable, ENVIRONMENTS, staging, variant } from '../fixtures';
@@ -64,7 +63,8 @@ export function pick(objects: any[], kind: string, name?: string): any {
 }
 
 /** Object names are the same in every environment (one release fullname); read them from the config. */
-export const NAMES = objectNames(staging);
+export { NAMES } from '../fixtures';
+import { NAMES } from '../fixtures';
 export const xcresult = (objects: any[]): any => pick(objects, 'Deployment', NAMES.xcresultProcessorDeployment);
 export const linux = (objects: any[]): any => pick(objects, 'Deployment', NAMES.processorDeployment);
 export const pooler = (objects: any[]): any => pick(objects, 'Pooler');

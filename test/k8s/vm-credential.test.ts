@@ -1,10 +1,8 @@
 import { VM_CREDENTIAL_ANNOTATION, vmCredentialGeneration } from '../../src/k8s/vm-credential';
-import { VM_CREDENTIAL_KEY, objectNames } from '../../src/config/names';
-import { ENVIRONMENTS as ALL_ENVIRONMENTS } from '../../src/config/environments';
+import { VM_CREDENTIAL_KEY } from '../../src/config/names';
+import { NAMES as OBJECT_NAMES } from '../fixtures';
 import { ENVIRONMENTS, containerEnv, findObject, staging, synth, variant } from '../fixtures';
 
-/** Object names are derived from the release, alike in every environment (each has its own namespace). */
-const OBJECT_NAMES = objectNames(ALL_ENVIRONMENTS[0]!);
 
 const withKey = variant(staging, (d) => { d.vmCredential = { kind: 'auth-key', expiryDays: 30, rotateBeforeExpiryDays: 14 }; });
 const oauth = variant(staging, (d) => { d.vmCredential = { kind: 'oauth-client' }; });

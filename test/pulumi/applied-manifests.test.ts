@@ -1,14 +1,11 @@
 import * as k8s from '@pulumi/kubernetes';
-import { objectNames } from '../../src/config/names';
-import { ENVIRONMENTS as ALL_ENVIRONMENTS } from '../../src/config/environments';
+import { NAMES as OBJECT_NAMES } from '../fixtures';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { AppliedManifests } from '../../src/pulumi/applied-manifests';
 import { type RecordedResource, runOffline } from '../../src/pulumi/offline-run';
 import { objectKey } from '../../src/synth/manifests';
 import { canary, production, synth } from '../fixtures';
 
-/** Object names are derived from the release, alike in every environment (each has its own namespace). */
-const OBJECT_NAMES = objectNames(ALL_ENVIRONMENTS[0]!);
 
 /** Applies `env`'s synthesized objects after a stand-in for the stack's own credential Secret. */
 async function apply(env: EnvironmentConfig) {

@@ -5,8 +5,7 @@
  * tailnet (which credentials are valid), the Secret and the Pods (each holds the value it read
  * when it started; a Pod may restart at any moment and read the Secret again).
  */
-import { objectNames } from '../../src/config/names';
-import { ENVIRONMENTS as ALL_ENVIRONMENTS } from '../../src/config/environments';
+import { NAMES as OBJECT_NAMES } from '../fixtures';
 import { VM_CREDENTIAL_ANNOTATION } from '../../src/k8s/vm-credential';
 import { RESOURCE_TYPES } from '../../src/pulumi/guard-rails';
 import type { RecordedResource } from '../../src/pulumi/offline-run';
@@ -14,8 +13,6 @@ import { staging, variant } from '../fixtures';
 import { type Step, engineSteps } from './engine-steps';
 import { NOW, runStack } from './run-stack';
 
-/** Object names are derived from the release, alike in every environment (each has its own namespace). */
-const OBJECT_NAMES = objectNames(ALL_ENVIRONMENTS[0]!);
 
 const oauth = variant(staging, (d) => { d.vmCredential = { kind: 'oauth-client' }; });
 const withKey = variant(staging, (d) => { d.vmCredential = { kind: 'auth-key', expiryDays: 30, rotateBeforeExpiryDays: 14 }; });

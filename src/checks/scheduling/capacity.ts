@@ -8,6 +8,7 @@
  */
 import { DEFAULT_DATABASE_POOL_SIZE, ENV_VARS } from '../../config/env-vars';
 import { DATABASE_URL_KEYS, objectNames } from '../../config/names';
+import type { EnvironmentConfig } from '../../config/types';
 import type { KubeObject } from '../../synth/manifests';
 import { type Problem, environmentCheck, fail, fromProblems, pass } from '../environment-check';
 import { describeObject, deploymentContainer, envVar, field, findObject, objectsOfKind, selects, type LabelSelector } from '../manifest/objects';
@@ -36,13 +37,18 @@ function unavailableOf(deployment: KubeObject): number {
   return num(value) ?? 0;
 }
 
+/** The environment's xcresult Deployment, or why there is none. */
+function xcresultDeployment(environment: EnvironmentConfig, objects: readonly KubeObject[]): KubeObject | string {
+  const name = objectNames(environment).xcresultProcessorDeployment;
+  return findObject(objects, 'Deployment', name) ?? `no Deployment named "${name}" is rendered.`;
+}
+
 export const vmHosts = environmentCheck(
   'scheduling.vm-hosts',
   'The xcresult VMs fit the fleet: at most one per Mac mini host',
   ({ environment, objects }) => {
-    const name = objectNames(environment).xcresultProcessorDeployment;
-    const deployment = findObject(objects, 'Deployment', name);
-    if (deployment === undefined) return fail(`no Deployment named "${name}" is rendered.`, 'Render the xcresult Deployment (src/k8s/xcresult-processor.ts).');
+    const deployment = xcresultDeployment(environment, objects);
+    if (typeof deployment === 'string') return fail(deployment, 'Render the xcresult Deployment (src/k8s/xcresult-processor.ts).');
     const replicas = replicasOf(deployment);
     const { hosts } = environment.xcresultProcessor.fleet;
     if (replicas > hosts) {
@@ -59,9 +65,8 @@ export const vmRollout = environmentCheck(
   'scheduling.vm-rollout',
   'The xcresult rollout progresses with the hosts the fleet has',
   ({ environment, objects }) => {
-    const name = objectNames(environment).xcresultProcessorDeployment;
-    const deployment = findObject(objects, 'Deployment', name);
-    if (deployment === undefined) return fail(`no Deployment named "${name}" is rendered.`, 'Render the xcresult Deployment (src/k8s/xcresult-processor.ts).');
+    const deployment = xcresultDeployment(environment, objects);
+    if (typeof deployment === 'string') return fail(deployment, 'Render the xcresult Deployment (src/k8s/xcresult-processor.ts).');
     const replicas = replicasOf(deployment);
     const { hosts } = environment.xcresultProcessor.fleet;
     const spare = Math.max(0, hosts - replicas);
