@@ -3,8 +3,8 @@
  * `npm run synth` share (where the CRDs are, running everything on a build). Their command-line
  * options are src/cli/support/check-options.ts.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { buildCacheDir, repoRoot } from '../build-cache';
 import type { Build } from '../synth/build';
 import { loadCrdCatalog } from './schema/crd-catalog';
 import { DERIVED_CRDS_DIR } from './schema/derive-crds';
@@ -18,14 +18,6 @@ import { type CheckRun, combineRuns, runCheckList } from './run';
  */
 export const DEFAULT_CRDS_DIR = DERIVED_CRDS_DIR;
 
-/** The repository root: the nearest directory above this module holding package.json. */
-export function repoRoot(from: string = __dirname): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}; run the command inside the repository.`);
-  }
-}
-
 export interface GateOptions {
   /** The CRD directory; relative paths are resolved against the repository root. */
   readonly crds?: string | undefined;
@@ -34,21 +26,9 @@ export interface GateOptions {
   readonly cacheDir?: string | undefined;
 }
 
-/**
- * The cache `npm run check`/`synth` use: `.build/crd-validators` beside the node_modules in
- * use (its real path, as scripts/bundle.js does for the command bundles), ignored by git. A
- * checkout that borrows node_modules (the diff's base, the bench's worktree) shares it, so it
- * does not compile the CRD schemas again; entries are keyed by content, so sharing is safe.
- */
+/** The cache `npm run check`/`synth` use for compiled CRD validators (src/build-cache/locations.ts). */
 export function defaultCrdCacheDir(): string {
-  const root = repoRoot();
-  let modules: string;
-  try {
-    modules = fs.realpathSync(path.join(root, 'node_modules'));
-  } catch {
-    return path.join(root, '.build', 'crd-validators');
-  }
-  return path.join(path.dirname(modules), '.build', 'crd-validators');
+  return buildCacheDir('crd-validators');
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../checks/gate';
+import { repoRoot } from '../build-cache';
 import { DERIVED_CRDS_DIR, deriveAll } from '../checks/schema/derive-crds';
 import type { CliContext } from './context';
 import { defaultContext } from './context';

@@ -2,7 +2,7 @@
  * `npm run new-environment -- <name> --from <existing>`: scaffolds an environment from an
  * existing one (docs/new-environment.md). Writes three files in the repository, runs nothing.
  */
-import { repoRoot } from '../checks/gate';
+import { repoRoot } from '../build-cache';
 import { loadModel } from '../config/load';
 import { TERMINAL_WIDTH, wrapCell } from '../report/table';
 import { planNewEnvironment, stillToDecide, writeNewEnvironment } from '../scaffold/new-environment';

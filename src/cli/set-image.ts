@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { repoRoot } from '../checks/gate';
+import { repoRoot } from '../build-cache';
 import { ImageTagEditError } from '../release/image-tag-edit';
 import { RELEASABLE_COMPONENTS, type SetImageResult, isReleasableComponent, setImage } from '../release/set-image';
 import type { CliContext } from './context';

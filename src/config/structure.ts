@@ -7,7 +7,8 @@
  * The TypeScript compiler already refuses most of these in `npm run typecheck`; synth does not
  * type-check (esbuild only transpiles), and a literal built at run time is not checked at all.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { buildCacheDir, cachedValidators } from '../build-cache';
 import schema from './environment.schema.json';
 
 export interface StructureProblem {
@@ -16,14 +17,29 @@ export interface StructureProblem {
   readonly message: string;
 }
 
+/**
+ * allErrors: every problem at once; verbose: errors carry their schema (field lists and
+ * descriptions for the messages); strict: false, as the generated schema's `$comment` and
+ * descriptions are not Ajv's strict-mode keywords.
+ */
+const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false } as const;
+
 let compiled: ValidateFunction | undefined;
 
-/** Compiled on first use: commands that never load the configuration do not pay for it. */
+/**
+ * Compiled on first use (commands that never load the configuration do not pay for it), and
+ * kept as standalone code in `.build/` (src/build-cache/standalone-validators.ts): a warm run
+ * does not load ajv's compiler at all.
+ */
 function validator(): ValidateFunction {
-  // allErrors: every problem at once; verbose: errors carry their schema (field lists and
-  // descriptions for the messages); strict: false, as the generated schema's `$comment` and
-  // descriptions are not Ajv's strict-mode keywords.
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(schema);
+  compiled ??= cachedValidators(buildCacheDir('schema-validators'), 'environment-schema', JSON.stringify({ options: AJV_OPTIONS, schema }), () => {
+    // Loaded here, not on import: a warm run only reads the cache.
+    const { default: Ajv } = require('ajv') as typeof import('ajv');
+    const { default: standaloneCode } = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone');
+    const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+    ajv.addSchema(schema, 'environment');
+    return { meta: null, validators: { validate: ajv.getSchema('environment')! }, standalone: () => standaloneCode(ajv, { validate: 'environment' }) };
+  }).validators().validate!;
   return compiled;
 }
 

@@ -6,7 +6,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as path from 'node:path';
 import { exposureReason } from '../checks/admission/tailscale-operator';
-import { DEFAULT_CRDS_DIR, defaultCrdCacheDir, repoRoot } from '../checks/gate';
+import { repoRoot } from '../build-cache';
+import { DEFAULT_CRDS_DIR, defaultCrdCacheDir } from '../checks/gate';
 import { field } from '../checks/manifest/objects';
 import { cachedEvaluator, verdictCacheDir } from '../checks/schema/cel-evaluator';
 import { type CelNode, hasRules, transitionViolations } from '../checks/schema/cel-rules';

@@ -184,8 +184,40 @@ export interface NetworkRule {
   readonly destinations: readonly { readonly dst: string; readonly ranges: readonly PortRange[]; readonly unreadable?: string }[];
 }
 
-/** Every grant and accept ACL of the document as network rules (capability-only grants open nothing). */
-export function networkRules(doc: PolicyDocument): NetworkRule[] {
+/**
+ * What {@link networkRules} read from a document, with the arrays it read: a query loop asks
+ * about one document thousands of times (the reachability matrix, the isolation proof), and
+ * reading every port entry again for each question was most of the synthesis.
+ */
+interface ReadRules {
+  readonly grants: readonly Grant[] | undefined;
+  readonly acls: readonly AclRule[] | undefined;
+  readonly posture: readonly string[] | undefined;
+  readonly grantItems: readonly Grant[];
+  readonly aclItems: readonly AclRule[];
+  readonly rules: readonly NetworkRule[];
+}
+const READ_RULES = new WeakMap<PolicyDocument, ReadRules>();
+
+const sameItems = <T>(kept: readonly T[], now: readonly T[] | undefined): boolean =>
+  kept.length === (now?.length ?? 0) && kept.every((item, i) => item === now![i]);
+
+/**
+ * Every grant and accept ACL of the document as network rules (capability-only grants open
+ * nothing). Read once per document: a document whose rule lists (or their entries) were
+ * replaced or grown since is read again; rule entries are never edited in place (compose.ts
+ * only appends whole rules).
+ */
+export function networkRules(doc: PolicyDocument): readonly NetworkRule[] {
+  const kept = READ_RULES.get(doc);
+  if (kept !== undefined && kept.grants === doc.grants && kept.acls === doc.acls && kept.posture === doc.defaultSrcPosture
+    && sameItems(kept.grantItems, doc.grants) && sameItems(kept.aclItems, doc.acls)) return kept.rules;
+  const rules = readNetworkRules(doc);
+  READ_RULES.set(doc, { grants: doc.grants, acls: doc.acls, posture: doc.defaultSrcPosture, grantItems: [...(doc.grants ?? [])], aclItems: [...(doc.acls ?? [])], rules });
+  return rules;
+}
+
+function readNetworkRules(doc: PolicyDocument): NetworkRule[] {
   const rules: NetworkRule[] = [];
   (doc.grants ?? []).forEach((grant, index) => {
     const parsed = (grant.ip ?? []).map(parsePortSpec);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot } from '../../src/checks/gate';
+import { repoRoot } from '../../src/build-cache';
 import { main as synth } from '../../src/cli/synth';
 import { readTree } from '../../src/synth/output-tree';
 import { CHECKS } from '../../src/checks/registry';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { repoRoot } from '../../src/checks/gate';
+import { repoRoot } from '../../src/build-cache';
 import { DERIVED_CRDS_DIR, crdImports, crdSourceRoot, deriveAll, deriveCrdFile, derivedPath, withoutDescriptions } from '../../src/checks/schema/derive-crds';
 import { main } from '../../src/cli/derive-crds';
 import { SHARED_CRDS_DIR } from './helpers';

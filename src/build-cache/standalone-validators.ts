@@ -1,0 +1,104 @@
+/**
+ * Ajv validators kept on disk as standalone code (plus V8's code cache of it), keyed by
+ * everything they were compiled from. Compiling a schema is ajv generating and optimising
+ * JavaScript: for the environment schema alone that was a quarter of `npm run synth`, and the
+ * CloudNativePG Pooler CRD (650 kB of YAML) takes longer than all the rest. A warm run loads
+ * the code in a few milliseconds and never loads ajv's compiler. It only ever saves time: an
+ * unreadable or unwritable cache falls back to compiling, and a changed input has another key.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import type { ValidateFunction } from 'ajv';
+
+// Standalone validators require ajv's runtime helpers; they resolve from this project.
+const runtimeRequire = createRequire(__filename);
+export const AJV_VERSION = (runtimeRequire('ajv/package.json') as { version: string }).version;
+
+/** What a compilation gives: its validators, the same as one CommonJS module, and what it learnt besides (cached as JSON). */
+export interface Compiled<M> {
+  readonly meta: M;
+  readonly validators: Readonly<Record<string, ValidateFunction>>;
+  readonly standalone: () => string;
+}
+
+export interface CachedValidators<M> {
+  readonly meta: M;
+  /** The validators by export name, loaded on first use. */
+  readonly validators: () => Readonly<Record<string, ValidateFunction>>;
+}
+
+interface CacheEntry<M> {
+  readonly meta: M;
+  readonly code: string;
+}
+
+function writeAtomically(file: string, content: string | Buffer): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, content);
+  fs.renameSync(temporary, file);
+}
+
+/** A cache file's content, or undefined when it is absent or unreadable (e.g. removed by a concurrent run). */
+function readCached<T>(file: string, read: (file: string) => T): T | undefined {
+  try {
+    return read(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs cached standalone code, through V8's code cache when there is a valid one (and writes one when not). */
+function loadValidators(code: string, codeCacheFile: string): Record<string, ValidateFunction> {
+  const cachedData = readCached(codeCacheFile, (f) => fs.readFileSync(f));
+  const script = new vm.Script(`(function (module, exports, require) {${code}\n})`, { filename: path.basename(codeCacheFile, '.v8'), cachedData });
+  const module = { exports: {} as Record<string, ValidateFunction> };
+  (script.runInThisContext() as (m: object, e: object, r: (id: string) => unknown) => void)(module, module.exports, (id) => {
+    if (!id.startsWith('ajv/dist/runtime/')) throw new Error(`A cached validator requires "${id}", which ajv's standalone code never does; delete ${path.dirname(codeCacheFile)}.`);
+    return runtimeRequire(id);
+  });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    // V8 compiles a function on its first call: call each once so the code cache holds them compiled.
+    for (const validate of Object.values(module.exports)) validate({});
+    try {
+      writeAtomically(codeCacheFile, script.createCachedData());
+    } catch {
+      // Only speed is lost.
+    }
+  }
+  return module.exports;
+}
+
+/**
+ * The validators compiled from `key` (the text of everything `compile` reads, versions
+ * included): from `cacheDir` when it holds them, else compiled and cached there as
+ * `<stem>.<hash>.json` (earlier entries of the same stem are dropped). Without a directory,
+ * compiled in memory.
+ */
+export function cachedValidators<M>(cacheDir: string | undefined, stem: string, key: string, compile: () => Compiled<M>): CachedValidators<M> {
+  if (cacheDir === undefined) {
+    const compiled = compile();
+    return { meta: compiled.meta, validators: () => compiled.validators };
+  }
+  const hash = createHash('sha256').update(`${AJV_VERSION}\0${key}`).digest('hex').slice(0, 32);
+  const safeStem = stem.replace(/[^A-Za-z0-9._-]/g, '_');
+  const entryFile = path.join(cacheDir, `${safeStem}.${hash}.json`);
+  const codeCacheFile = path.join(cacheDir, `${safeStem}.${hash}.v8`);
+  const entry = readCached(entryFile, (f) => JSON.parse(fs.readFileSync(f, 'utf8')) as CacheEntry<M>);
+  if (entry !== undefined) {
+    let validators: Record<string, ValidateFunction> | undefined;
+    return { meta: entry.meta, validators: () => (validators ??= loadValidators(entry.code, codeCacheFile)) };
+  }
+  const compiled = compile();
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const earlier = new RegExp(`^${safeStem.replace(/[.]/g, '\\.')}\\.[0-9a-f]{32}\\.(json|v8)$`);
+    for (const old of fs.readdirSync(cacheDir)) if (earlier.test(old)) fs.rmSync(path.join(cacheDir, old), { force: true });
+    writeAtomically(entryFile, JSON.stringify({ meta: compiled.meta, code: compiled.standalone() } satisfies CacheEntry<M>));
+  } catch {
+    // Only speed is lost.
+  }
+  return { meta: compiled.meta, validators: () => compiled.validators };
+}
