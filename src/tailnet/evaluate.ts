@@ -184,37 +184,96 @@ export interface NetworkRule {
   readonly destinations: readonly { readonly dst: string; readonly ranges: readonly PortRange[]; readonly unreadable?: string }[];
 }
 
-/**
- * What {@link networkRules} read from a document, with the arrays it read: a query loop asks
- * about one document thousands of times (the reachability matrix, the isolation proof), and
- * reading every port entry again for each question was most of the synthesis.
- */
-interface ReadRules {
-  readonly grants: readonly Grant[] | undefined;
-  readonly acls: readonly AclRule[] | undefined;
-  readonly posture: readonly string[] | undefined;
-  readonly grantItems: readonly Grant[];
-  readonly aclItems: readonly AclRule[];
-  readonly rules: readonly NetworkRule[];
+/** A rule that may apply to one source: the rule, and how it matches that source (never a proven no). */
+interface FromSource<R> {
+  readonly rule: R;
+  readonly match: Match;
 }
-const READ_RULES = new WeakMap<PolicyDocument, ReadRules>();
 
-const sameItems = <T>(kept: readonly T[], now: readonly T[] | undefined): boolean =>
-  kept.length === (now?.length ?? 0) && kept.every((item, i) => item === now![i]);
+/** An SSH rule in evaluation order, described once. */
+interface OrderedSshRule {
+  readonly rule: SshRule;
+  readonly index: number;
+  readonly description: string;
+}
 
 /**
- * Every grant and accept ACL of the document as network rules (capability-only grants open
- * nothing). Read once per document: a document whose rule lists (or their entries) were
- * replaced or grown since is read again; rule entries are never edited in place (compose.ts
- * only appends whole rules).
+ * What the evaluator read from one document, with the parts it read it from. A query loop
+ * asks about one document thousands of times (the tests, the reachability matrix, the
+ * isolation proof), and reading every port entry and matching every rule's sources again for
+ * each question was most of the synthesis. Read again when any part it depends on was
+ * replaced or a rule list changed; rules are never edited in place (compose.ts only appends
+ * whole rules, and builds groups and hosts before anything is evaluated).
  */
+interface ReadDocument {
+  readonly parts: readonly unknown[];
+  readonly items: readonly (readonly unknown[])[];
+  readonly rules: readonly NetworkRule[];
+  readonly sshOrder: readonly OrderedSshRule[];
+  /** Per source principal (its JSON): the network rules that may apply to it, in order. */
+  readonly networkFrom: Map<string, readonly FromSource<NetworkRule>[]>;
+  readonly sshFrom: Map<string, readonly FromSource<OrderedSshRule>[]>;
+}
+
+/**
+ * Keyed by the document's grants list (the document itself when it has none): documents
+ * derived with a spread (`{ ...doc, tests }`, as the withheld tests and the writer make them)
+ * share what was read.
+ */
+const READ = new WeakMap<object, ReadDocument>();
+const readKey = (doc: PolicyDocument): object => doc.grants ?? doc;
+
+// Group and host selectors read doc.groups and doc.hosts: parts of what was read, by identity.
+const partsOf = (doc: PolicyDocument): unknown[] => [doc.grants, doc.acls, doc.ssh, doc.groups, doc.hosts, doc.defaultSrcPosture];
+const itemsOf = (doc: PolicyDocument): (readonly unknown[])[] => [doc.grants ?? [], doc.acls ?? [], doc.ssh ?? []];
+const sameItems = (kept: readonly unknown[], now: readonly unknown[]): boolean => kept.length === now.length && kept.every((item, i) => item === now[i]);
+
+function readDocument(doc: PolicyDocument): ReadDocument {
+  const kept = READ.get(readKey(doc));
+  if (kept !== undefined && partsOf(doc).every((part, i) => part === kept.parts[i]) && itemsOf(doc).every((list, i) => sameItems(kept.items[i]!, list))) return kept;
+  const ssh = (doc.ssh ?? []).map((rule, index) => ({ rule, index, description: describeSshRule(rule, index) }));
+  const read: ReadDocument = {
+    parts: partsOf(doc),
+    items: itemsOf(doc).map((list) => [...list]),
+    rules: readNetworkRules(doc),
+    sshOrder: [...ssh.filter((r) => r.rule.action === 'check'), ...ssh.filter((r) => r.rule.action !== 'check')],
+    networkFrom: new Map(),
+    sshFrom: new Map(),
+  };
+  READ.set(readKey(doc), read);
+  return read;
+}
+
+/** Every grant and accept ACL of the document as network rules (capability-only grants open nothing). */
 export function networkRules(doc: PolicyDocument): readonly NetworkRule[] {
-  const kept = READ_RULES.get(doc);
-  if (kept !== undefined && kept.grants === doc.grants && kept.acls === doc.acls && kept.posture === doc.defaultSrcPosture
-    && sameItems(kept.grantItems, doc.grants) && sameItems(kept.aclItems, doc.acls)) return kept.rules;
-  const rules = readNetworkRules(doc);
-  READ_RULES.set(doc, { grants: doc.grants, acls: doc.acls, posture: doc.defaultSrcPosture, grantItems: [...(doc.grants ?? [])], aclItems: [...(doc.acls ?? [])], rules });
-  return rules;
+  return readDocument(doc).rules;
+}
+
+/** The network rules whose conditions and sources may cover `src`, in document order. */
+function networkRulesFrom(doc: PolicyDocument, src: Principal): readonly FromSource<NetworkRule>[] {
+  const read = readDocument(doc);
+  const key = JSON.stringify(src);
+  let found = read.networkFrom.get(key);
+  if (found === undefined) {
+    found = read.rules.map((rule) => ({ rule, match: allOf([rule.condition, anySelector(doc, rule.src, src)]) })).filter((r) => r.match.v !== 'no');
+    read.networkFrom.set(key, found);
+  }
+  return found;
+}
+
+/** The accept and check SSH rules whose conditions and sources may cover `src`, in evaluation order. */
+function sshRulesFrom(doc: PolicyDocument, src: Principal): readonly FromSource<OrderedSshRule>[] {
+  const read = readDocument(doc);
+  const key = JSON.stringify(src);
+  let found = read.sshFrom.get(key);
+  if (found === undefined) {
+    found = read.sshOrder
+      .filter((r) => r.rule.action === 'accept' || r.rule.action === 'check')
+      .map((rule) => ({ rule, match: allOf([conditionOf(doc, rule.rule), anySelector(doc, rule.rule.src, src)]) }))
+      .filter((r) => r.match.v !== 'no');
+    read.sshFrom.set(key, found);
+  }
+  return found;
 }
 
 function readNetworkRules(doc: PolicyDocument): NetworkRule[] {
@@ -243,13 +302,11 @@ function readNetworkRules(doc: PolicyDocument): NetworkRule[] {
   return rules;
 }
 
-/** How a rule applies to one source and destination: a match, and the ranges it opens there. */
-function ruleReach(doc: PolicyDocument, rule: NetworkRule, src: Principal, dst: Principal): { match: Match; ranges: PortRange[]; unreadable?: string }[] {
-  const fromSource = allOf([rule.condition, anySelector(doc, rule.src, src)]);
-  if (fromSource.v === 'no') return [];
-  return rule.destinations.flatMap((d) => {
-    const match = allOf([fromSource, selectorMatch(doc, d.dst, dst, src)]);
-    return match.v === 'no' ? [] : [{ match, ranges: [...d.ranges], ...(d.unreadable ? { unreadable: d.unreadable } : {}) }];
+/** How a rule that may apply to a source applies to one destination: a match, and the ranges it opens there. */
+function ruleReach(doc: PolicyDocument, from: FromSource<NetworkRule>, src: Principal, dst: Principal): { match: Match; ranges: readonly PortRange[]; unreadable?: string }[] {
+  return from.rule.destinations.flatMap((d) => {
+    const match = allOf([from.match, selectorMatch(doc, d.dst, dst, src)]);
+    return match.v === 'no' ? [] : [{ match, ranges: d.ranges, ...(d.unreadable ? { unreadable: d.unreadable } : {}) }];
   });
 }
 
@@ -265,8 +322,9 @@ export function canConnect(doc: PolicyDocument, src: string, dst: string, proto:
 
 export function connectPrincipals(doc: PolicyDocument, src: Principal, dst: Principal, proto: Protocol, port: number): ConnectResult {
   let unproven: ConnectResult | undefined;
-  for (const rule of networkRules(doc)) {
-    for (const reach of ruleReach(doc, rule, src, dst)) {
+  for (const from of networkRulesFrom(doc, src)) {
+    const rule = from.rule;
+    for (const reach of ruleReach(doc, from, src, dst)) {
       const opens = reach.ranges.some((r) => r.proto === proto && r.from <= port && port <= r.to);
       if (!opens && reach.unreadable === undefined) continue;
       if (opens && reach.match.v === 'yes') return { allowed: true, verdict: 'allow', rule: rule.description };
@@ -326,8 +384,9 @@ export interface Opening {
 /** Every rule that opens (or may open) some `proto` port from `src` to `dst`, with the ranges. */
 export function openings(doc: PolicyDocument, src: Principal, dst: Principal, proto: Protocol): Opening[] {
   const found: Opening[] = [];
-  for (const rule of networkRules(doc)) {
-    for (const reach of ruleReach(doc, rule, src, dst)) {
+  for (const from of networkRulesFrom(doc, src)) {
+    const rule = from.rule;
+    for (const reach of ruleReach(doc, from, src, dst)) {
       const ranges = reach.unreadable !== undefined ? [{ proto, from: 1, to: 65535 }] : mergeRanges(reach.ranges.filter((r) => r.proto === proto));
       if (ranges.length === 0) continue;
       const definite = reach.match.v === 'yes' && reach.unreadable === undefined;
@@ -389,8 +448,7 @@ function sshUserMatch(users: readonly string[], user: string, src: Principal): M
 
 /** The SSH rules in evaluation order: every `check` rule, then every `accept` rule, each in document order. */
 export function sshEvaluationOrder(doc: PolicyDocument): { rule: SshRule; index: number }[] {
-  const all = (doc.ssh ?? []).map((rule, index) => ({ rule, index }));
-  return [...all.filter((r) => r.rule.action === 'check'), ...all.filter((r) => r.rule.action !== 'check')];
+  return readDocument(doc).sshOrder.map(({ rule, index }) => ({ rule, index }));
 }
 
 /** May `src` log in to `dst` as `user` over Tailscale SSH, and with which action? */
@@ -411,14 +469,15 @@ export function canSsh(doc: PolicyDocument, src: string, dst: string, user: stri
 export function sshPrincipals(doc: PolicyDocument, src: Principal, dst: Principal, user: string): SshResult {
   const possible = new Set<SshVerdict>();
   let first: { rule: string; reason?: string } | undefined;
-  for (const { rule, index } of sshEvaluationOrder(doc)) {
-    if (rule.action !== 'accept' && rule.action !== 'check') continue;
-    const match = allOf([conditionOf(doc, rule), anySelector(doc, rule.src, src), anySelector(doc, rule.dst, dst, src), sshUserMatch(rule.users ?? [], user, src)]);
+  for (const from of sshRulesFrom(doc, src)) {
+    const { rule, description } = from.rule;
+    const action = rule.action as 'accept' | 'check';
+    const match = allOf([from.match, anySelector(doc, rule.dst, dst, src), sshUserMatch(rule.users ?? [], user, src)]);
     if (match.v === 'no') continue;
-    first ??= { rule: describeSshRule(rule, index), ...(match.v === 'maybe' ? { reason: match.why } : {}) };
-    possible.add(rule.action);
+    first ??= { rule: description, ...(match.v === 'maybe' ? { reason: match.why } : {}) };
+    possible.add(action);
     if (match.v === 'yes') {
-      if (possible.size === 1) return { allowed: true, verdict: rule.action, action: rule.action, rule: describeSshRule(rule, index) };
+      if (possible.size === 1) return { allowed: true, verdict: action, action, rule: description };
       return { allowed: false, verdict: 'unproven', rule: first.rule, reason: first.reason };
     }
   }

@@ -62,7 +62,26 @@ const PROTOCOL_NUMBERS: Readonly<Record<string, Protocol>> = { tcp: 'tcp', '6': 
  * A grant's `ip` entry as TCP/UDP port ranges. `*` and a bare port list cover both protocols;
  * another protocol (`icmp:*`, `sctp:*`) parses to no TCP/UDP range.
  */
-export function parsePortSpec(spec: string): Parsed<PortRange[]> {
+export function parsePortSpec(spec: string): Parsed<readonly PortRange[]> {
+  let parsed = PORT_SPECS.get(spec);
+  if (parsed === undefined) {
+    parsed = readPortSpec(spec);
+    // Shared by every caller from now on: frozen, so no one can edit another's ranges.
+    if (parsed.ok) {
+      for (const range of parsed.value) Object.freeze(range);
+      Object.freeze(parsed.value);
+    }
+    Object.freeze(parsed);
+    if (PORT_SPECS.size < MAX_REMEMBERED_SPECS) PORT_SPECS.set(spec, parsed);
+  }
+  return parsed;
+}
+
+/** Parsed specs by text: a tailnet's rules repeat a few specs, and every document built from them reads them. */
+const PORT_SPECS = new Map<string, Parsed<readonly PortRange[]>>();
+const MAX_REMEMBERED_SPECS = 10_000;
+
+function readPortSpec(spec: string): Parsed<readonly PortRange[]> {
   if (spec === '*') return { ok: true, value: PROTOCOLS.map((proto) => ({ proto, from: 1, to: MAX_PORT })) };
   const colon = spec.indexOf(':');
   const protoText = colon < 0 ? undefined : spec.slice(0, colon).toLowerCase();
