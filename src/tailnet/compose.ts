@@ -63,6 +63,8 @@ export interface TailnetPolicyInput {
 export interface ComposedTailnetPolicy {
   /** The document to write: people-owned entries first, untouched and in their order, then the fragments'. */
   readonly document: PolicyDocument;
+  /** The fragments' document on its own (every test kept): what a reviewer of our rules reads. */
+  readonly own: PolicyDocument;
   /** Rules that open a path between two environments, people-owned ones included. */
   readonly isolation: readonly IsolationFinding[];
   /** Fragment tests left out because a people-owned rule would fail them (they come back once it is gone). */
@@ -109,5 +111,5 @@ export function composeTailnetPolicy(input: TailnetPolicyInput): ComposedTailnet
     }
     return PEOPLE_OWNER;
   };
-  return { document, isolation: isolationFindings(document, [base, ...environments], ownerOf), withheld: kept.withheld, peopleCounts };
+  return { document, own, isolation: isolationFindings(document, [base, ...environments], ownerOf), withheld: kept.withheld, peopleCounts };
 }

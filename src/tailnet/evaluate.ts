@@ -18,6 +18,7 @@
  *   evaluation order", juanfont/headscale hscontrol/policy, SSH check action; the client's
  *   first-match `evalSSHPolicy` is tailscale/tailscale ssh/tailssh/tailssh.go).
  */
+import { memoTable } from './memo';
 import type { AclRule, Grant, PolicyDocument, SshRule } from './policy';
 import {
   type AddressRange, NON_INTERNET, type PortRange, type Protocol, TAILNET_RANGE, aclProtocols, contains, overlaps,
@@ -52,7 +53,8 @@ export type Principal =
   | { readonly kind: 'address'; readonly name: string; readonly range: AddressRange };
 
 /** Autogroups that stand for users of a role; a policy file does not say who holds it. */
-const ROLE_AUTOGROUPS = new Set(['autogroup:owner', 'autogroup:admin', 'autogroup:it-admin', 'autogroup:network-admin', 'autogroup:billing-admin', 'autogroup:auditor']);
+// An array, not a Set: see memo.ts for why the policy writer's code holds no module-level Set.
+const ROLE_AUTOGROUPS: readonly string[] = ['autogroup:owner', 'autogroup:admin', 'autogroup:it-admin', 'autogroup:network-admin', 'autogroup:billing-admin', 'autogroup:auditor'];
 
 /**
  * A principal as a query names it: a tag, a user, an IPv4 address or CIDR, or a `hosts` alias.
@@ -133,7 +135,7 @@ function autogroupMatch(selector: string, principal: Principal, self: Principal 
       return address && inTailnetRange(principal) ? maybe(`whether ${principal.name} is a device of ${self.name} is not in the policy`) : NO;
     }
     default:
-      if (ROLE_AUTOGROUPS.has(selector)) return principal.kind === 'user' ? maybe(`whether ${principal.name} holds the role ${selector} is not in the policy`) : address && inTailnetRange(principal) ? maybe(`which device holds ${principal.name} is not in the policy`) : NO;
+      if (ROLE_AUTOGROUPS.includes(selector)) return principal.kind === 'user' ? maybe(`whether ${principal.name} holds the role ${selector} is not in the policy`) : address && inTailnetRange(principal) ? maybe(`which device holds ${principal.name} is not in the policy`) : NO;
       return maybe(`${selector} is not an autogroup the evaluator knows`);
   }
 }
@@ -213,6 +215,9 @@ interface ReadDocument {
   /** Per source principal (its JSON): the network rules that may apply to it, in order. */
   readonly networkFrom: Map<string, readonly FromSource<NetworkRule>[]>;
   readonly sshFrom: Map<string, readonly FromSource<OrderedSshRule>[]>;
+  /** Answers given, by question: the whole document's tests and its fragments' are asked again by every check. */
+  readonly connections: Map<string, ConnectResult>;
+  readonly logins: Map<string, SshResult>;
 }
 
 /**
@@ -220,7 +225,7 @@ interface ReadDocument {
  * derived with a spread (`{ ...doc, tests }`, as the withheld tests and the writer make them)
  * share what was read.
  */
-const READ = new WeakMap<object, ReadDocument>();
+const documentTable = (): WeakMap<object, ReadDocument> => memoTable('documents', () => new WeakMap<object, ReadDocument>());
 const readKey = (doc: PolicyDocument): object => doc.grants ?? doc;
 
 // Group and host selectors read doc.groups and doc.hosts: parts of what was read, by identity.
@@ -229,19 +234,21 @@ const itemsOf = (doc: PolicyDocument): (readonly unknown[])[] => [doc.grants ?? 
 const sameItems = (kept: readonly unknown[], now: readonly unknown[]): boolean => kept.length === now.length && kept.every((item, i) => item === now[i]);
 
 function readDocument(doc: PolicyDocument): ReadDocument {
-  const kept = READ.get(readKey(doc));
+  const kept = documentTable().get(readKey(doc));
   if (kept !== undefined && partsOf(doc).every((part, i) => part === kept.parts[i]) && itemsOf(doc).every((list, i) => sameItems(kept.items[i]!, list))) return kept;
   const ssh = (doc.ssh ?? []).map((rule, index) => ({ rule, index, description: describeSshRule(rule, index) }));
-  const read: ReadDocument = {
+  const done: ReadDocument = {
     parts: partsOf(doc),
     items: itemsOf(doc).map((list) => [...list]),
     rules: readNetworkRules(doc),
     sshOrder: [...ssh.filter((r) => r.rule.action === 'check'), ...ssh.filter((r) => r.rule.action !== 'check')],
     networkFrom: new Map(),
     sshFrom: new Map(),
+    connections: new Map(),
+    logins: new Map(),
   };
-  READ.set(readKey(doc), read);
-  return read;
+  documentTable().set(readKey(doc), done);
+  return done;
 }
 
 /** Every grant and accept ACL of the document as network rules (capability-only grants open nothing). */
@@ -321,6 +328,17 @@ export function canConnect(doc: PolicyDocument, src: string, dst: string, proto:
 }
 
 export function connectPrincipals(doc: PolicyDocument, src: Principal, dst: Principal, proto: Protocol, port: number): ConnectResult {
+  const answers = readDocument(doc).connections;
+  const question = JSON.stringify([src, dst, proto, port]);
+  let answer = answers.get(question);
+  if (answer === undefined) {
+    answer = decideConnection(doc, src, dst, proto, port);
+    answers.set(question, answer);
+  }
+  return answer;
+}
+
+function decideConnection(doc: PolicyDocument, src: Principal, dst: Principal, proto: Protocol, port: number): ConnectResult {
   let unproven: ConnectResult | undefined;
   for (const from of networkRulesFrom(doc, src)) {
     const rule = from.rule;
@@ -467,6 +485,17 @@ export function canSsh(doc: PolicyDocument, src: string, dst: string, user: stri
 }
 
 export function sshPrincipals(doc: PolicyDocument, src: Principal, dst: Principal, user: string): SshResult {
+  const answers = readDocument(doc).logins;
+  const question = JSON.stringify([src, dst, user]);
+  let answer = answers.get(question);
+  if (answer === undefined) {
+    answer = decideLogin(doc, src, dst, user);
+    answers.set(question, answer);
+  }
+  return answer;
+}
+
+function decideLogin(doc: PolicyDocument, src: Principal, dst: Principal, user: string): SshResult {
   const possible = new Set<SshVerdict>();
   let first: { rule: string; reason?: string } | undefined;
   for (const from of sshRulesFrom(doc, src)) {

@@ -5,6 +5,8 @@
  * and IPv4 addresses and CIDRs. What it cannot read is reported, never guessed at.
  */
 
+import { memoTable } from './memo';
+
 export type Protocol = 'tcp' | 'udp';
 export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 export const MAX_PORT = 65535;
@@ -63,7 +65,8 @@ const PROTOCOL_NUMBERS: Readonly<Record<string, Protocol>> = { tcp: 'tcp', '6': 
  * another protocol (`icmp:*`, `sctp:*`) parses to no TCP/UDP range.
  */
 export function parsePortSpec(spec: string): Parsed<readonly PortRange[]> {
-  let parsed = PORT_SPECS.get(spec);
+  const known = memoTable('portSpecs', () => new Map<string, Parsed<readonly PortRange[]>>());
+  let parsed = known.get(spec);
   if (parsed === undefined) {
     parsed = readPortSpec(spec);
     // Shared by every caller from now on: frozen, so no one can edit another's ranges.
@@ -72,13 +75,12 @@ export function parsePortSpec(spec: string): Parsed<readonly PortRange[]> {
       Object.freeze(parsed.value);
     }
     Object.freeze(parsed);
-    if (PORT_SPECS.size < MAX_REMEMBERED_SPECS) PORT_SPECS.set(spec, parsed);
+    if (known.size < MAX_REMEMBERED_SPECS) known.set(spec, parsed);
   }
   return parsed;
 }
 
-/** Parsed specs by text: a tailnet's rules repeat a few specs, and every document built from them reads them. */
-const PORT_SPECS = new Map<string, Parsed<readonly PortRange[]>>();
+/** Parsed specs are remembered by text (memo.ts): a tailnet's rules repeat a few specs, and every document built from them reads them. */
 const MAX_REMEMBERED_SPECS = 10_000;
 
 function readPortSpec(spec: string): Parsed<readonly PortRange[]> {

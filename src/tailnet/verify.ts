@@ -4,7 +4,7 @@
  * through here, so a policy that fails its tests never reaches dist/ or the control plane.
  */
 import { tagOwnership } from './attribution';
-import { type ComposedTailnetPolicy, composePolicy, composeTailnetPolicy } from './compose';
+import { type ComposedTailnetPolicy, composeTailnetPolicy } from './compose';
 import { type PolicyTestFailure, evaluatePolicyTests, runPolicyTests } from './evaluate';
 import { formatIsolationFinding } from './isolation';
 import { type PolicyDocument, type PolicyFragment, emptyDocument } from './policy';
@@ -67,10 +67,9 @@ export function checkComposedPolicy(tailnet: TailnetConfig, base: PolicyFragment
   const all = [base, ...fragments];
   const context: PolicyContext = { tailnet: tailnet.name, ownership: tagOwnership(all) };
   const review: ReviewContext = { tailnet: tailnet.name, userDomains: tailnet.userDomains };
-  // Our own fragments, on their own: least privilege by construction, and what a reviewer would apply.
-  const own = composePolicy(tailnet, base, fragments);
-  const ownProblems = [...validatePolicyDocument(own, context), ...reviewPolicyDocument(own, review)];
   const composed = composeTailnetPolicy({ tailnet, people, fragments: all });
+  // Our own fragments, on their own: least privilege by construction, and what a reviewer would apply.
+  const ownProblems = [...validatePolicyDocument(composed.own, context), ...reviewPolicyDocument(composed.own, review)];
   const outcomes = evaluatePolicyTests(composed.document).map((o) => ({ tailnet: tailnet.name, ...o }));
   const enforced: PolicyProblem[] = tailnet.enforceIsolation
     ? composed.isolation.map((f) => ({ tailnet: tailnet.name, path: f.rule, message: `${formatIsolationFinding(f)}; the tailnet's configuration enforces isolation (enforceIsolation). Fix: remove or narrow the rule in the admin console, or set enforceIsolation to false in src/config/tailnets.ts.` }))
