@@ -1,2 +1,3 @@
 export * from './locations';
 export * from './standalone-validators';
+export * from './verdict-cache';

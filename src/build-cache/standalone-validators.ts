@@ -25,14 +25,21 @@ export interface Compiled<M> {
 }
 
 export interface CachedValidators<M> {
+  /** A hash of everything the validators are compiled from: a verdict of theirs can be cached under it. */
+  readonly id: string;
   readonly meta: M;
   /** The validators by export name, loaded on first use. */
   readonly validators: () => Readonly<Record<string, ValidateFunction>>;
 }
 
-interface CacheEntry<M> {
-  readonly meta: M;
-  readonly code: string;
+const contentHash = (key: string): string => createHash('sha256').update(`${AJV_VERSION}\0${key}`).digest('hex').slice(0, 32);
+
+/** V8 code caches depend on the V8 flags (as scripts/bundle.js keys its own): one file per flag set. */
+function v8Flags(): string {
+  const text = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }
 
 function writeAtomically(file: string, content: string | Buffer): void {
@@ -74,31 +81,44 @@ function loadValidators(code: string, codeCacheFile: string): Record<string, Val
 /**
  * The validators compiled from `key` (the text of everything `compile` reads, versions
  * included): from `cacheDir` when it holds them, else compiled and cached there as
- * `<stem>.<hash>.json` (earlier entries of the same stem are dropped). Without a directory,
+ * `<stem>.<hash>.{json,js}` (earlier entries of the same stem are dropped). Without a directory,
  * compiled in memory.
  */
 export function cachedValidators<M>(cacheDir: string | undefined, stem: string, key: string, compile: () => Compiled<M>): CachedValidators<M> {
   if (cacheDir === undefined) {
     const compiled = compile();
-    return { meta: compiled.meta, validators: () => compiled.validators };
+    return { id: contentHash(key), meta: compiled.meta, validators: () => compiled.validators };
   }
-  const hash = createHash('sha256').update(`${AJV_VERSION}\0${key}`).digest('hex').slice(0, 32);
+  const hash = contentHash(key);
   const safeStem = stem.replace(/[^A-Za-z0-9._-]/g, '_');
-  const entryFile = path.join(cacheDir, `${safeStem}.${hash}.json`);
-  const codeCacheFile = path.join(cacheDir, `${safeStem}.${hash}.v8`);
-  const entry = readCached(entryFile, (f) => JSON.parse(fs.readFileSync(f, 'utf8')) as CacheEntry<M>);
-  if (entry !== undefined) {
+  // What the compilation learnt, and its code apart: a run whose verdicts are all cached reads only the first.
+  const metaFile = path.join(cacheDir, `${safeStem}.${hash}.json`);
+  const codeFile = path.join(cacheDir, `${safeStem}.${hash}.js`);
+  const codeCacheFile = path.join(cacheDir, `${safeStem}.${hash}-${v8Flags()}.v8`);
+  const meta = readCached(metaFile, (f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { meta: M });
+  if (meta !== undefined && fs.existsSync(codeFile)) {
     let validators: Record<string, ValidateFunction> | undefined;
-    return { meta: entry.meta, validators: () => (validators ??= loadValidators(entry.code, codeCacheFile)) };
+    return {
+      id: hash,
+      meta: meta.meta,
+      validators: () => {
+        if (validators !== undefined) return validators;
+        const code = readCached(codeFile, (f) => fs.readFileSync(f, 'utf8'));
+        validators = code === undefined ? { ...compile().validators } : loadValidators(code, codeCacheFile);
+        return validators;
+      },
+    };
   }
   const compiled = compile();
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
-    const earlier = new RegExp(`^${safeStem.replace(/[.]/g, '\\.')}\\.[0-9a-f]{32}\\.(json|v8)$`);
+    const earlier = new RegExp(`^${safeStem.replace(/[.]/g, '\\.')}\\.[0-9a-f]{32}(?:-[0-9a-f]{8})?\\.(json|js|v8)$`);
     for (const old of fs.readdirSync(cacheDir)) if (earlier.test(old)) fs.rmSync(path.join(cacheDir, old), { force: true });
-    writeAtomically(entryFile, JSON.stringify({ meta: compiled.meta, code: compiled.standalone() } satisfies CacheEntry<M>));
+    // The code first: an entry whose meta is there has its code.
+    writeAtomically(codeFile, compiled.standalone());
+    writeAtomically(metaFile, JSON.stringify({ meta: compiled.meta }));
   } catch {
     // Only speed is lost.
   }
-  return { meta: compiled.meta, validators: () => compiled.validators };
+  return { id: hash, meta: compiled.meta, validators: () => compiled.validators };
 }

@@ -8,7 +8,8 @@
  * type-check (esbuild only transpiles), and a literal built at run time is not checked at all.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { buildCacheDir, cachedValidators } from '../build-cache';
+import { createHash } from 'node:crypto';
+import { buildCacheDir, cachedValidators, verdictCache } from '../build-cache';
 import schema from './environment.schema.json';
 
 export interface StructureProblem {
@@ -24,23 +25,45 @@ export interface StructureProblem {
  */
 const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false } as const;
 
-let compiled: ValidateFunction | undefined;
+interface StructureValidator {
+  /** A hash of the schema, the options and ajv's version: what a verdict is cached under. */
+  readonly id: string;
+  readonly validate: () => ValidateFunction;
+}
+
+let compiled: StructureValidator | undefined;
 
 /**
  * Compiled on first use (commands that never load the configuration do not pay for it), and
  * kept as standalone code in `.build/` (src/build-cache/standalone-validators.ts): a warm run
  * does not load ajv's compiler at all.
  */
-function validator(): ValidateFunction {
-  compiled ??= cachedValidators(buildCacheDir('schema-validators'), 'environment-schema', JSON.stringify({ options: AJV_OPTIONS, schema }), () => {
+function validator(): StructureValidator {
+  if (compiled !== undefined) return compiled;
+  const cached = cachedValidators(buildCacheDir('schema-validators'), 'environment-schema', JSON.stringify({ options: AJV_OPTIONS, schema }), () => {
     // Loaded here, not on import: a warm run only reads the cache.
     const { default: Ajv } = require('ajv') as typeof import('ajv');
     const { default: standaloneCode } = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone');
     const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
     ajv.addSchema(schema, 'environment');
     return { meta: null, validators: { validate: ajv.getSchema('environment')! }, standalone: () => standaloneCode(ajv, { validate: 'environment' }) };
-  }).validators().validate!;
+  });
+  compiled = { id: cached.id, validate: () => cached.validators().validate! };
   return compiled;
+}
+
+/**
+ * A literal's content, every value told apart (JSON would drop an `undefined` field, which
+ * `additionalProperties` counts), hashed: literals found valid are remembered under it.
+ */
+function literalKey(value: unknown): string {
+  const encode = (v: unknown): string => {
+    if (v === null) return 'n';
+    if (Array.isArray(v)) return `[${v.map(encode).join(',')}]`;
+    if (typeof v === 'object') return `{${Object.keys(v as object).map((k) => `${JSON.stringify(k)}:${encode((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `${typeof v}:${typeof v === 'string' ? JSON.stringify(v) : String(v)}`;
+  };
+  return createHash('sha256').update(encode(value)).digest('hex').slice(0, 32);
 }
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
@@ -124,8 +147,34 @@ function describe(error: ErrorObject, literal: unknown): StructureProblem {
 }
 
 /** Every structural problem of one environment literal; empty when it has the shape of `EnvironmentConfig`. */
+/** What a literal found valid is remembered under (in .build/schema-validators/verdicts/). */
+export function structureVerdictKey(literal: unknown): string {
+  return `${validator().id}/${literalKey(literal)}`;
+}
+
 export function validateStructure(literal: unknown): StructureProblem[] {
-  const validate = validator();
+  return validateStructures([literal])[0]!;
+}
+
+/**
+ * Each literal's problems, in order. Literals found valid before (same content, same schema)
+ * are not validated again: a warm run does not even load the validator's code.
+ */
+export function validateStructures(literals: readonly unknown[]): StructureProblem[][] {
+  const { validate } = validator();
+  const valid = verdictCache<true>(buildCacheDir('schema-validators/verdicts'), 'environment-schema');
+  const results = literals.map((literal) => {
+    const key = structureVerdictKey(literal);
+    if (valid.get(key) === true) return [];
+    const problems = problemsOf(validate(), literal);
+    if (problems.length === 0) valid.set(key, true);
+    return problems;
+  });
+  valid.flush();
+  return results;
+}
+
+function problemsOf(validate: ValidateFunction, literal: unknown): StructureProblem[] {
   if (validate(literal)) return [];
   const errors = reduceUnions(validate.errors ?? []);
   // A value of the wrong type is one problem, not also "not one of the allowed values".

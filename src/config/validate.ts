@@ -10,7 +10,7 @@ import {
   isTailscaleTag, parseQuantity,
 } from './syntax';
 import { REGISTRY_FILE } from './registry';
-import { validateStructure } from './structure';
+import { validateStructures } from './structure';
 import type { TailnetConfig } from './tailnets';
 import { validateRuntime } from './validate-runtime';
 import { validateWorkloads } from './validate-workloads';
@@ -174,10 +174,11 @@ export function validateEnvironments(envs: readonly EnvironmentConfig[], tailnet
   }
   const problems: ConfigProblem[] = [];
   const wellFormed: EnvironmentConfig[] = [];
+  const structures = validateStructures(envs);
   envs.forEach((env: unknown, i) => {
     const name = (env as { name?: unknown } | undefined)?.name;
     const label = typeof name === 'string' && name !== '' ? name : `ENVIRONMENTS[${i}]`;
-    const structural = validateStructure(env);
+    const structural = structures[i]!;
     problems.push(...structural.map((p) => ({ environment: label, ...p })));
     if (structural.length === 0) wellFormed.push(env as EnvironmentConfig);
   });

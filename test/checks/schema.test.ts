@@ -151,23 +151,29 @@ describe('CRD catalog', () => {
     const cacheDir = path.join(tempDir({}), 'cache');
     const first = loadCrdCatalog(dir, wanted, { cacheDir }) as Extract<ReturnType<typeof loadCrdCatalog>, { status: 'loaded' }>;
     expect(first.crds.get('example.com/Widget')!.validator('v1')!(widget({ size: 1 }))).toBe(true);
-    const [entry] = fs.readdirSync(cacheDir);
-    expect(entry).toMatch(/^widgets\.yaml\.[0-9a-f]{32}\.json$/);
+    // What the file says (JSON) and the validators' code (JS), apart.
+    expect(fs.readdirSync(cacheDir).sort()).toEqual([expect.stringMatching(/^widgets\.yaml\.[0-9a-f]{32}\.js$/), expect.stringMatching(/^widgets\.yaml\.[0-9a-f]{32}\.json$/)]);
+    const entry = fs.readdirSync(cacheDir).find((f) => f.endsWith('.json'));
 
     // An entry edited behind the catalog's back shows through: proof that it was read.
     const edited = JSON.parse(fs.readFileSync(path.join(cacheDir, entry!), 'utf8'));
-    edited.crds[0].versions[1].name = 'v1-from-cache';
+    edited.meta[0].versions[1].name = 'v1-from-cache';
     fs.writeFileSync(path.join(cacheDir, entry!), JSON.stringify(edited));
     const second = loadCrdCatalog(dir, wanted, { cacheDir }) as typeof first;
     const cached = second.crds.get('example.com/Widget')!;
     expect(cached.versions.map((v) => v.name)).toEqual(['v1alpha1', 'v1-from-cache']);
     expect(cached.validator('v1-from-cache')!(widget({ size: 1, colour: 'red' }))).toBe(false);
-    expect(fs.readdirSync(cacheDir).sort()).toEqual([entry, entry!.replace(/\.json$/, '.v8')]);
+    // The cached code ran, through a V8 code cache written for this process's flags.
+    const stem = entry!.replace(/\.json$/, '');
+    expect(fs.readdirSync(cacheDir).sort()).toEqual([expect.stringMatching(new RegExp(`^${stem.replace(/\./g, '\\.')}-[0-9a-f]{8}\\.v8$`)), `${stem}.js`, entry]);
 
     fs.writeFileSync(path.join(dir, 'widgets.yaml'), stringify(WIDGET_CRD).replace('A widget.', 'A changed widget.'));
     const third = loadCrdCatalog(dir, wanted, { cacheDir }) as typeof first;
     expect(third.crds.get('example.com/Widget')!.versions.map((v) => v.name)).toEqual(['v1alpha1', 'v1']);
-    expect(fs.readdirSync(cacheDir)).toEqual([expect.not.stringContaining(entry!.split('.')[2]!)]);
+    // The old entry is gone; the new one is there (its code and what the file says).
+    const renewed = fs.readdirSync(cacheDir).sort();
+    expect(renewed).toEqual([expect.stringMatching(/^widgets\.yaml\.[0-9a-f]{32}\.js$/), expect.stringMatching(/^widgets\.yaml\.[0-9a-f]{32}\.json$/)]);
+    for (const file of renewed) expect(file).not.toContain(entry!.split('.')[2]!);
   });
 });
 

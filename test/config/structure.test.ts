@@ -1,4 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildCacheDir } from '../../src/build-cache';
 import schema from '../../src/config/environment.schema.json';
+import { structureVerdictKey, validateStructures } from '../../src/config/structure';
 import { ConfigError, loadModel } from '../../src/config/load';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { formatProblem, validateEnvironments } from '../../src/config/validate';
@@ -88,5 +92,33 @@ describe('structural validation (the schema derived from EnvironmentConfig)', ()
   test('the loader names the file to fix', () => {
     const broken = ENVIRONMENTS.map((e) => (e === canary ? variant(canary, (d) => { (d.pooler as any).poolSize = 50; }) : e));
     expect(() => loadModel(broken, TAILNETS)).toThrow(/^Invalid configuration for environment\(s\) canary \(1 problem\(s\)\) in src\/config\/environments\/canary\.ts:\n {2}- environment "canary", pooler\.poolSize: unknown field/);
+  });
+});
+
+describe('remembered verdicts (a warm run does not validate an unchanged literal again)', () => {
+  const verdicts = (): Record<string, unknown> => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(buildCacheDir('schema-validators/verdicts'), 'environment-schema.json'), 'utf8')) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+
+  test('remembers a valid literal, and never an invalid one, which fails again after any number of valid runs', () => {
+    const fresh = variant(staging, (d) => { d.pooler.instances += 1000; });
+    expect(validateStructures([fresh])).toEqual([[]]);
+    expect(verdicts()[structureVerdictKey(fresh)]).toBe(true);
+    expect(validateStructures([fresh])).toEqual([[]]);
+
+    const broken = variant(fresh, (d) => { (d.pooler as any).poolSize = 50; });
+    for (let run = 0; run < 2; run++) expect(validateStructures([fresh, broken])[1]).toEqual([expect.objectContaining({ path: 'pooler.poolSize' })]);
+    expect(verdicts()[structureVerdictKey(broken)]).toBeUndefined();
+  });
+
+  test('tells an absent field from one set to undefined (which an unknown-field rule counts)', () => {
+    const withUndefined = variant(staging, (d) => { (d.pooler as any).poolSize = 1; });
+    (withUndefined.pooler as any).poolSize = undefined;
+    expect(validateStructures([staging])).toEqual([[]]);
+    expect(validateStructures([withUndefined])[0]).toEqual([expect.objectContaining({ path: 'pooler.poolSize' })]);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Running CEL rules and format checks. The CEL implementation (@marcbachmann/cel-js) takes
  * about 60 ms to load, a sixth of `npm run synth`, so it is loaded only when a verdict is not
- * in the cache (verdict-cache.ts): a warm run whose objects did not change loads nothing.
+ * in the cache (src/build-cache/verdict-cache.ts): a warm run whose objects did not change loads nothing.
  */
 import * as path from 'node:path';
 import type { CelOutcome, CelRule, CheckFormat, EvaluateCel } from './cel-rules';
-import { packageVersion, verdictCache, verdictKey } from './verdict-cache';
+import { packageVersion, verdictCache, verdictKey } from '../../build-cache';
 
 type CelModule = typeof import('@marcbachmann/cel-js');
 type Program = ReturnType<CelModule['parse']>;

@@ -3,7 +3,7 @@
  * Kubernetes OpenAPI schema by kubernetes-models, as the API server would before its own rules
  * (those are admission/api-server.ts). TypeScript types only hold for what the constructs write;
  * this holds for the rendered object. kubernetes-models takes about 60 ms to load, so it is
- * loaded only when a verdict is not in the cache (verdict-cache.ts).
+ * loaded only when a verdict is not in the cache (src/build-cache/verdict-cache.ts).
  */
 import * as path from 'node:path';
 import type { ErrorObject } from 'ajv';
@@ -11,7 +11,7 @@ import type { KubeObject } from '../../synth/manifests';
 import { type Outcome, type Problem, environmentCheck, fromProblems } from '../environment-check';
 import { describeObject } from '../manifest/objects';
 import { describeError, isCustomResource, withoutBranchErrors } from './custom-resources';
-import { packageVersion, verdictCache, verdictKey } from './verdict-cache';
+import { packageVersion, verdictCache, verdictKey } from '../../build-cache';
 
 interface Model {
   validate(): void;

@@ -18,6 +18,8 @@ export interface LoadedCrd {
   readonly versions: readonly CrdVersion[];
   /** The validator of a served version's schema, or undefined when that version is not served. */
   readonly validator: (version: string) => ValidateFunction | undefined;
+  /** A hash of what the validators are compiled from (the file, the conversion, ajv): verdicts are cached under it. */
+  readonly schemaId: string;
   /** A served version's schema pruned to its CEL rules and formats, or undefined when it has none. */
   readonly cel: (version: string) => CelNode | undefined;
 }
@@ -80,7 +82,7 @@ export function loadCrdCatalog(dir: string, wanted: readonly WantedKind[], optio
       problems.push((error as Error).message);
       continue;
     }
-    const { validators } = loaded;
+    const { validators, id } = loaded;
     for (const crd of loaded.crds) {
       const key = crdKey(crd.group, crd.kind);
       if (!wantedKeys.has(key)) continue;
@@ -94,6 +96,7 @@ export function loadCrdCatalog(dir: string, wanted: readonly WantedKind[], optio
         kind: crd.kind,
         file,
         versions: crd.versions,
+        schemaId: id,
         validator: (version) => {
           const exportName = crd.versions.find((v) => v.name === version && v.served)?.exportName;
           return exportName === undefined ? undefined : validators()[exportName];

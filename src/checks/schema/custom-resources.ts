@@ -2,11 +2,13 @@
  * Every custom resource, validated against the `openAPIV3Schema` of the CRD release the
  * cluster runs, unknown fields rejected. Core kinds are typed by cdk8s-plus-28 when rendered.
  */
+import * as path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import type { KubeObject } from '../../synth/manifests';
 import { type Outcome, type Problem, environmentCheck, fail, fromProblems, skip } from '../environment-check';
 import { describeObject, field } from '../manifest/objects';
 import { type WantedKind, crdKey } from './crd-catalog';
+import { verdictCache, verdictKey } from '../../build-cache';
 
 /** API groups served by Kubernetes itself; anything else is a custom resource. */
 const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
@@ -78,6 +80,8 @@ export const customResourceSchemas = environmentCheck(
       const message = `SKIPPED: no CRD schemas at ${catalog.dir}; ${custom.length} custom resources (${kinds}) were NOT validated.`;
       return input.requireSchemas ? fail(message.replace(/^SKIPPED: /, ''), OBTAIN_CRDS_FIX) : skip(message, OBTAIN_CRDS_FIX);
     }
+    // Objects already found valid against the same schema: a warm run never loads the validators.
+    const valid = verdictCache<true>(catalog.cacheDir === undefined ? undefined : path.join(catalog.cacheDir, 'verdicts'), 'custom-resources');
     const problems: Problem[] = catalog.problems.map((message) => ({ message: `${catalog.dir}: ${message}`, fix: 'Replace the file with the upstream CRD (docs/crds.md).' }));
     for (const object of custom) {
       const { group, version } = apiGroupVersion(object);
@@ -86,19 +90,26 @@ export const customResourceSchemas = environmentCheck(
         problems.push({ message: `${describeObject(object)}: no CRD for ${group} ${object.kind} in ${catalog.dir}.`, fix: OBTAIN_CRDS_FIX });
         continue;
       }
+      const isServed = crd.versions.some((v) => v.name === version && v.served);
+      const verdict = `${crd.schemaId}/${version}/${verdictKey(object)}`;
+      if (isServed && valid.get(verdict) === true) continue;
       const validate = crd.validator(version);
       if (validate === undefined) {
         const served = crd.versions.filter((v) => v.served).map((v) => v.name).join(', ') || 'none';
         problems.push({ message: `${describeObject(object)}: apiVersion ${object.apiVersion} is not served by the cluster's CRD (${crd.file}; served: ${served}).`, fix: `Use apiVersion ${group}/<one of ${served}>.` });
         continue;
       }
-      if (validate(object)) continue;
+      if (validate(object)) {
+        valid.set(verdict, true);
+        continue;
+      }
       const details = withoutBranchErrors(validate.errors ?? []).map((e) => describeError(object, e));
       problems.push({
         message: `${describeObject(object)} does not match the schema of ${crd.file}: ${[...new Set(details)].join('; ')}.`,
         fix: 'Change the construct (src/k8s) so the object matches the CRD of the release the cluster runs; regenerate imports/ if the CRDs changed.',
       });
     }
+    valid.flush();
     return fromProblems(problems, `${custom.length} custom resources (${kinds}) match the CRD schemas in ${catalog.dir}.`);
   },
 );

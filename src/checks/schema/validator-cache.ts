@@ -14,6 +14,8 @@ export interface LoadedCrdFile {
   readonly crds: readonly CrdDescription[];
   /** The file's validators by export name, loaded on first use. */
   readonly validators: () => Readonly<Record<string, ValidateFunction>>;
+  /** A hash of what the validators are compiled from. */
+  readonly id: string;
 }
 
 /** The CRDs of one file and their validators: from the cache when it holds this content, else compiled (and cached). */
@@ -22,5 +24,5 @@ export function loadCrdFile(text: string, file: string, cacheDir: string | undef
     const compiled = compileCrdFile(text, file);
     return { meta: compiled.crds, validators: compiled.validators, standalone: compiled.standalone };
   });
-  return { crds: loaded.meta, validators: loaded.validators };
+  return { crds: loaded.meta, validators: loaded.validators, id: loaded.id };
 }
