@@ -52,18 +52,27 @@ function validator(): StructureValidator {
   return compiled;
 }
 
+/** Whether JSON holds the value exactly (no `undefined` field, function, bigint, symbol or non-finite number). */
+function isPlainJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string': case 'boolean': return true;
+    case 'number': return Number.isFinite(value);
+    case 'object':
+      if (value === null) return true;
+      if (Array.isArray(value)) return value.every(isPlainJson);
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key])) return false;
+      return true;
+    default: return false;
+  }
+}
+
 /**
- * A literal's content, every value told apart (JSON would drop an `undefined` field, which
- * `additionalProperties` counts), hashed: literals found valid are remembered under it.
+ * What a literal found valid is remembered under: a hash of its JSON, when JSON holds it
+ * exactly (it would drop an `undefined` field, which `additionalProperties` counts); a literal
+ * JSON cannot hold is always validated.
  */
-function literalKey(value: unknown): string {
-  const encode = (v: unknown): string => {
-    if (v === null) return 'n';
-    if (Array.isArray(v)) return `[${v.map(encode).join(',')}]`;
-    if (typeof v === 'object') return `{${Object.keys(v as object).map((k) => `${JSON.stringify(k)}:${encode((v as Record<string, unknown>)[k])}`).join(',')}}`;
-    return `${typeof v}:${typeof v === 'string' ? JSON.stringify(v) : String(v)}`;
-  };
-  return createHash('sha256').update(encode(value)).digest('hex').slice(0, 32);
+function literalKey(value: unknown): string | undefined {
+  return isPlainJson(value) ? createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32) : undefined;
 }
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
@@ -148,8 +157,9 @@ function describe(error: ErrorObject, literal: unknown): StructureProblem {
 
 /** Every structural problem of one environment literal; empty when it has the shape of `EnvironmentConfig`. */
 /** What a literal found valid is remembered under (in .build/schema-validators/verdicts/). */
-export function structureVerdictKey(literal: unknown): string {
-  return `${validator().id}/${literalKey(literal)}`;
+export function structureVerdictKey(literal: unknown): string | undefined {
+  const key = literalKey(literal);
+  return key === undefined ? undefined : `${validator().id}/${key}`;
 }
 
 export function validateStructure(literal: unknown): StructureProblem[] {
@@ -165,9 +175,9 @@ export function validateStructures(literals: readonly unknown[]): StructureProbl
   const valid = verdictCache<true>(buildCacheDir('schema-validators/verdicts'), 'environment-schema');
   const results = literals.map((literal) => {
     const key = structureVerdictKey(literal);
-    if (valid.get(key) === true) return [];
+    if (key !== undefined && valid.get(key) === true) return [];
     const problems = problemsOf(validate(), literal);
-    if (problems.length === 0) valid.set(key, true);
+    if (problems.length === 0 && key !== undefined) valid.set(key, true);
     return problems;
   });
   valid.flush();

@@ -208,11 +208,18 @@ interface OrderedSshRule {
  * whole rules, and builds groups and hosts before anything is evaluated).
  */
 interface ReadDocument {
-  readonly parts: readonly unknown[];
-  readonly items: readonly (readonly unknown[])[];
+  readonly grants: PolicyDocument['grants'];
+  readonly acls: PolicyDocument['acls'];
+  readonly ssh: PolicyDocument['ssh'];
+  readonly groups: PolicyDocument['groups'];
+  readonly hosts: PolicyDocument['hosts'];
+  readonly posture: PolicyDocument['defaultSrcPosture'];
+  readonly grantItems: readonly Grant[];
+  readonly aclItems: readonly AclRule[];
+  readonly sshItems: readonly SshRule[];
   readonly rules: readonly NetworkRule[];
   readonly sshOrder: readonly OrderedSshRule[];
-  /** Per source principal (its JSON): the network rules that may apply to it, in order. */
+  /** Per source principal ({@link principalKey}): the network rules that may apply to it, in order. */
   readonly networkFrom: Map<string, readonly FromSource<NetworkRule>[]>;
   readonly sshFrom: Map<string, readonly FromSource<OrderedSshRule>[]>;
   /** Answers given, by question: the whole document's tests and its fragments' are asked again by every check. */
@@ -228,18 +235,22 @@ interface ReadDocument {
 const documentTable = (): WeakMap<object, ReadDocument> => memoTable('documents', () => new WeakMap<object, ReadDocument>());
 const readKey = (doc: PolicyDocument): object => doc.grants ?? doc;
 
-// Group and host selectors read doc.groups and doc.hosts: parts of what was read, by identity.
-const partsOf = (doc: PolicyDocument): unknown[] => [doc.grants, doc.acls, doc.ssh, doc.groups, doc.hosts, doc.defaultSrcPosture];
-const itemsOf = (doc: PolicyDocument): (readonly unknown[])[] => [doc.grants ?? [], doc.acls ?? [], doc.ssh ?? []];
-const sameItems = (kept: readonly unknown[], now: readonly unknown[]): boolean => kept.length === now.length && kept.every((item, i) => item === now[i]);
+const sameItems = (kept: readonly unknown[], now: readonly unknown[] | undefined): boolean => {
+  if (kept.length !== (now?.length ?? 0)) return false;
+  for (let i = 0; i < kept.length; i++) if (kept[i] !== now![i]) return false;
+  return true;
+};
 
 function readDocument(doc: PolicyDocument): ReadDocument {
   const kept = documentTable().get(readKey(doc));
-  if (kept !== undefined && partsOf(doc).every((part, i) => part === kept.parts[i]) && itemsOf(doc).every((list, i) => sameItems(kept.items[i]!, list))) return kept;
+  // Group and host selectors read doc.groups and doc.hosts: parts of what was read, by identity.
+  if (kept !== undefined && kept.grants === doc.grants && kept.acls === doc.acls && kept.ssh === doc.ssh && kept.groups === doc.groups
+    && kept.hosts === doc.hosts && kept.posture === doc.defaultSrcPosture
+    && sameItems(kept.grantItems, doc.grants) && sameItems(kept.aclItems, doc.acls) && sameItems(kept.sshItems, doc.ssh)) return kept;
   const ssh = (doc.ssh ?? []).map((rule, index) => ({ rule, index, description: describeSshRule(rule, index) }));
   const done: ReadDocument = {
-    parts: partsOf(doc),
-    items: itemsOf(doc).map((list) => [...list]),
+    grants: doc.grants, acls: doc.acls, ssh: doc.ssh, groups: doc.groups, hosts: doc.hosts, posture: doc.defaultSrcPosture,
+    grantItems: [...(doc.grants ?? [])], aclItems: [...(doc.acls ?? [])], sshItems: [...(doc.ssh ?? [])],
     rules: readNetworkRules(doc),
     sshOrder: [...ssh.filter((r) => r.rule.action === 'check'), ...ssh.filter((r) => r.rule.action !== 'check')],
     networkFrom: new Map(),
@@ -251,6 +262,9 @@ function readDocument(doc: PolicyDocument): ReadDocument {
   return done;
 }
 
+/** A principal as a memo key: everything the evaluator reads of it. */
+const principalKey = (p: Principal): string => (p.kind === 'address' ? `address\0${p.name}\0${p.range.lo}\0${p.range.hi}` : `${p.kind}\0${p.name}`);
+
 /** Every grant and accept ACL of the document as network rules (capability-only grants open nothing). */
 export function networkRules(doc: PolicyDocument): readonly NetworkRule[] {
   return readDocument(doc).rules;
@@ -259,7 +273,7 @@ export function networkRules(doc: PolicyDocument): readonly NetworkRule[] {
 /** The network rules whose conditions and sources may cover `src`, in document order. */
 function networkRulesFrom(doc: PolicyDocument, src: Principal): readonly FromSource<NetworkRule>[] {
   const read = readDocument(doc);
-  const key = JSON.stringify(src);
+  const key = principalKey(src);
   let found = read.networkFrom.get(key);
   if (found === undefined) {
     found = read.rules.map((rule) => ({ rule, match: allOf([rule.condition, anySelector(doc, rule.src, src)]) })).filter((r) => r.match.v !== 'no');
@@ -271,7 +285,7 @@ function networkRulesFrom(doc: PolicyDocument, src: Principal): readonly FromSou
 /** The accept and check SSH rules whose conditions and sources may cover `src`, in evaluation order. */
 function sshRulesFrom(doc: PolicyDocument, src: Principal): readonly FromSource<OrderedSshRule>[] {
   const read = readDocument(doc);
-  const key = JSON.stringify(src);
+  const key = principalKey(src);
   let found = read.sshFrom.get(key);
   if (found === undefined) {
     found = read.sshOrder
@@ -329,7 +343,7 @@ export function canConnect(doc: PolicyDocument, src: string, dst: string, proto:
 
 export function connectPrincipals(doc: PolicyDocument, src: Principal, dst: Principal, proto: Protocol, port: number): ConnectResult {
   const answers = readDocument(doc).connections;
-  const question = JSON.stringify([src, dst, proto, port]);
+  const question = `${principalKey(src)}\0${principalKey(dst)}\0${proto}\0${port}`;
   let answer = answers.get(question);
   if (answer === undefined) {
     answer = decideConnection(doc, src, dst, proto, port);
@@ -486,7 +500,7 @@ export function canSsh(doc: PolicyDocument, src: string, dst: string, user: stri
 
 export function sshPrincipals(doc: PolicyDocument, src: Principal, dst: Principal, user: string): SshResult {
   const answers = readDocument(doc).logins;
-  const question = JSON.stringify([src, dst, user]);
+  const question = `${principalKey(src)}\0${principalKey(dst)}\0${user}`;
   let answer = answers.get(question);
   if (answer === undefined) {
     answer = decideLogin(doc, src, dst, user);

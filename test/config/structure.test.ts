@@ -107,12 +107,12 @@ describe('remembered verdicts (a warm run does not validate an unchanged literal
   test('remembers a valid literal, and never an invalid one, which fails again after any number of valid runs', () => {
     const fresh = variant(staging, (d) => { d.pooler.instances += 1000; });
     expect(validateStructures([fresh])).toEqual([[]]);
-    expect(verdicts()[structureVerdictKey(fresh)]).toBe(true);
+    expect(verdicts()[structureVerdictKey(fresh)!]).toBe(true);
     expect(validateStructures([fresh])).toEqual([[]]);
 
     const broken = variant(fresh, (d) => { (d.pooler as any).poolSize = 50; });
     for (let run = 0; run < 2; run++) expect(validateStructures([fresh, broken])[1]).toEqual([expect.objectContaining({ path: 'pooler.poolSize' })]);
-    expect(verdicts()[structureVerdictKey(broken)]).toBeUndefined();
+    expect(verdicts()[structureVerdictKey(broken)!]).toBeUndefined();
   });
 
   test('tells an absent field from one set to undefined (which an unknown-field rule counts)', () => {
@@ -120,5 +120,6 @@ describe('remembered verdicts (a warm run does not validate an unchanged literal
     (withUndefined.pooler as any).poolSize = undefined;
     expect(validateStructures([staging])).toEqual([[]]);
     expect(validateStructures([withUndefined])[0]).toEqual([expect.objectContaining({ path: 'pooler.poolSize' })]);
+    expect(structureVerdictKey(withUndefined)).toBeUndefined();
   });
 });
