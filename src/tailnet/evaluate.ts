@@ -222,9 +222,6 @@ interface ReadDocument {
   /** Per source principal ({@link principalKey}): the network rules that may apply to it, in order. */
   readonly networkFrom: Map<string, readonly FromSource<NetworkRule>[]>;
   readonly sshFrom: Map<string, readonly FromSource<OrderedSshRule>[]>;
-  /** Answers given, by question: the whole document's tests and its fragments' are asked again by every check. */
-  readonly connections: Map<string, ConnectResult>;
-  readonly logins: Map<string, SshResult>;
 }
 
 /**
@@ -255,8 +252,6 @@ function readDocument(doc: PolicyDocument): ReadDocument {
     sshOrder: [...ssh.filter((r) => r.rule.action === 'check'), ...ssh.filter((r) => r.rule.action !== 'check')],
     networkFrom: new Map(),
     sshFrom: new Map(),
-    connections: new Map(),
-    logins: new Map(),
   };
   documentTable().set(readKey(doc), done);
   return done;
@@ -342,17 +337,6 @@ export function canConnect(doc: PolicyDocument, src: string, dst: string, proto:
 }
 
 export function connectPrincipals(doc: PolicyDocument, src: Principal, dst: Principal, proto: Protocol, port: number): ConnectResult {
-  const answers = readDocument(doc).connections;
-  const question = `${principalKey(src)}\0${principalKey(dst)}\0${proto}\0${port}`;
-  let answer = answers.get(question);
-  if (answer === undefined) {
-    answer = decideConnection(doc, src, dst, proto, port);
-    answers.set(question, answer);
-  }
-  return answer;
-}
-
-function decideConnection(doc: PolicyDocument, src: Principal, dst: Principal, proto: Protocol, port: number): ConnectResult {
   let unproven: ConnectResult | undefined;
   for (const from of networkRulesFrom(doc, src)) {
     const rule = from.rule;
@@ -499,17 +483,6 @@ export function canSsh(doc: PolicyDocument, src: string, dst: string, user: stri
 }
 
 export function sshPrincipals(doc: PolicyDocument, src: Principal, dst: Principal, user: string): SshResult {
-  const answers = readDocument(doc).logins;
-  const question = `${principalKey(src)}\0${principalKey(dst)}\0${user}`;
-  let answer = answers.get(question);
-  if (answer === undefined) {
-    answer = decideLogin(doc, src, dst, user);
-    answers.set(question, answer);
-  }
-  return answer;
-}
-
-function decideLogin(doc: PolicyDocument, src: Principal, dst: Principal, user: string): SshResult {
   const possible = new Set<SshVerdict>();
   let first: { rule: string; reason?: string } | undefined;
   for (const from of sshRulesFrom(doc, src)) {
