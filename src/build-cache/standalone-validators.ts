@@ -32,7 +32,17 @@ export interface CachedValidators<M> {
   readonly validators: () => Readonly<Record<string, ValidateFunction>>;
 }
 
-const contentHash = (key: string): string => createHash('sha256').update(`${AJV_VERSION}\0${key}`).digest('hex').slice(0, 32);
+/**
+ * The layout of an entry (meta `.json` beside code `.js`). Part of every key: checkouts of
+ * other commits share the cache (the diff's base, the bench's worktree), and one that reads
+ * another layout under the same name would break.
+ */
+const ENTRY_FORMAT = 2;
+
+const contentHash = (key: string): string => createHash('sha256').update(`${ENTRY_FORMAT}\0${AJV_VERSION}\0${key}`).digest('hex').slice(0, 32);
+
+/** Entries of one stem kept besides the newest: a branch, its diff base and the bench compile different contents. */
+const KEPT_ENTRIES = 4;
 
 /** V8 code caches depend on the V8 flags (as scripts/bundle.js keys its own): one file per flag set. */
 function v8Flags(): string {
@@ -78,10 +88,24 @@ function loadValidators(code: string, codeCacheFile: string): Record<string, Val
   return module.exports;
 }
 
+/** Drops the entries of `stem` beyond the {@link KEPT_ENTRIES} most recently written (by their meta file). */
+function pruneEntries(cacheDir: string, stem: string): void {
+  const own = new RegExp(`^${stem.replace(/[.]/g, '\\.')}\\.([0-9a-f]{32})(?:-[0-9a-f]{8})?\\.(?:json|js|v8)$`);
+  const files = fs.readdirSync(cacheDir).filter((name) => own.test(name));
+  const written = new Map<string, number>();
+  for (const name of files) {
+    const hash = own.exec(name)![1]!;
+    if (name.endsWith('.json')) written.set(hash, fs.statSync(path.join(cacheDir, name)).mtimeMs);
+    else if (!written.has(hash)) written.set(hash, 0);
+  }
+  const kept = new Set([...written].sort((a, b) => b[1] - a[1]).slice(0, KEPT_ENTRIES).map(([hash]) => hash));
+  for (const name of files) if (!kept.has(own.exec(name)![1]!)) fs.rmSync(path.join(cacheDir, name), { force: true });
+}
+
 /**
  * The validators compiled from `key` (the text of everything `compile` reads, versions
  * included): from `cacheDir` when it holds them, else compiled and cached there as
- * `<stem>.<hash>.{json,js}` (earlier entries of the same stem are dropped). Without a directory,
+ * `<stem>.<hash>.{json,js}` (beyond a few, the oldest entries of the same stem are dropped). Without a directory,
  * compiled in memory.
  */
 export function cachedValidators<M>(cacheDir: string | undefined, stem: string, key: string, compile: () => Compiled<M>): CachedValidators<M> {
@@ -112,8 +136,7 @@ export function cachedValidators<M>(cacheDir: string | undefined, stem: string, 
   const compiled = compile();
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
-    const earlier = new RegExp(`^${safeStem.replace(/[.]/g, '\\.')}\\.[0-9a-f]{32}(?:-[0-9a-f]{8})?\\.(json|js|v8)$`);
-    for (const old of fs.readdirSync(cacheDir)) if (earlier.test(old)) fs.rmSync(path.join(cacheDir, old), { force: true });
+    pruneEntries(cacheDir, safeStem);
     // The code first: an entry whose meta is there has its code.
     writeAtomically(codeFile, compiled.standalone());
     writeAtomically(metaFile, JSON.stringify({ meta: compiled.meta }));

@@ -170,10 +170,18 @@ describe('CRD catalog', () => {
     fs.writeFileSync(path.join(dir, 'widgets.yaml'), stringify(WIDGET_CRD).replace('A widget.', 'A changed widget.'));
     const third = loadCrdCatalog(dir, wanted, { cacheDir }) as typeof first;
     expect(third.crds.get('example.com/Widget')!.versions.map((v) => v.name)).toEqual(['v1alpha1', 'v1']);
-    // The old entry is gone; the new one is there (its code and what the file says).
-    const renewed = fs.readdirSync(cacheDir).sort();
-    expect(renewed).toEqual([expect.stringMatching(/^widgets\.yaml\.[0-9a-f]{32}\.js$/), expect.stringMatching(/^widgets\.yaml\.[0-9a-f]{32}\.json$/)]);
-    for (const file of renewed) expect(file).not.toContain(entry!.split('.')[2]!);
+    // The new content has an entry of its own; the old one stays (a diff's base may still use it)…
+    const hashOf = (file: string): string => file.split('.')[2]!.split('-')[0]!;
+    const renewed = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
+    expect(renewed.map(hashOf).sort()).toEqual([hashOf(entry!), expect.not.stringContaining(hashOf(entry!))].sort());
+    // …until four newer contents were compiled: five entries stay, the oldest go, every file of them.
+    for (let n = 0; n < 4; n++) {
+      fs.writeFileSync(path.join(dir, 'widgets.yaml'), stringify(WIDGET_CRD).replace('A widget.', `Widget number ${n}.`));
+      loadCrdCatalog(dir, wanted, { cacheDir });
+    }
+    const left = fs.readdirSync(cacheDir);
+    expect(new Set(left.map(hashOf)).size).toBe(5);
+    expect(left.filter((f) => f.includes(hashOf(entry!)))).toEqual([]);
   });
 });
 
