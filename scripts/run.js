@@ -22,6 +22,7 @@ const COMMANDS = {
   'new-environment': 'src/cli/new-environment.ts',
   'preview-offline': 'src/cli/preview-offline.ts',
   redact: 'src/cli/redact.ts',
+  render: 'src/cli/render.ts',
   'set-image': 'src/cli/set-image.ts',
   synth: 'src/cli/synth.ts',
   takeover: 'src/cli/takeover.ts',

@@ -12,7 +12,7 @@ import { renderMarkdown } from '../diff/render-markdown';
 import { renderText } from '../diff/render-text';
 import { isolationNotes } from '../tailnet/isolation';
 import { hasChanges } from '../diff/report';
-import { type ParseCache, readRenderedTree } from '../diff/rendered-tree';
+import { type ParseCache, readRenderedTree, seedParseCache } from '../diff/rendered-tree';
 import { build } from '../synth/build';
 import type { CliContext } from './context';
 import { defaultContext } from './context';
@@ -66,8 +66,10 @@ export async function main(argv: readonly string[], context: CliContext = defaul
     const rendering = renderBaseTree(root, values.base).then((tree) => ({ tree }), (error: unknown) => ({ error }));
     const built = build(loadModel(context.environments, context.tailnets));
     const head = built.files;
-    // Parsed while the base is still rendering: afterwards only the files that changed are.
+    // The head's manifests are known as objects, and its policies are parsed while the base is
+    // still rendering: afterwards only the base's files that changed are parsed.
     const parsed: ParseCache = new Map();
+    seedParseCache(parsed, built.environments, head);
     readRenderedTree(head, parsed);
     const settled = await rendering;
     if ('error' in settled) throw settled.error;

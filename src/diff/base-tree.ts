@@ -112,19 +112,42 @@ export async function renderBaseTree(root: string, ref: string): Promise<BaseTre
   if (!fs.existsSync(path.join(checkout, 'scripts', 'run.js'))) {
     return { commit, files: committedDist(), notes: [`the base ${short(commit)} has no scripts/run.js, so this compares with the dist/ committed there.`] };
   }
+  // `render` prints the files without running the checks, which the diff does not need; a base
+  // older than that command (usage error, exit 2) renders with `synth` into a temporary folder.
+  const failed = (result: { code: number; stderr: string }): BaseTree => {
+    const reason = redactString(lastLine(result.stderr) ?? `exit code ${result.code}`);
+    return { commit, files: committedDist(), notes: [`the base ${short(commit)} failed to render (${reason}), so this compares with the dist/ committed there.`] };
+  };
+  const rendered = await run(process.execPath, ['scripts/run.js', 'render'], checkout, true);
+  if (rendered.code === 0) {
+    const files = parseRendered(rendered.stdout);
+    return files === undefined ? failed({ code: 0, stderr: 'its render printed no file tree' }) : { commit, files, notes: [] };
+  }
+  if (rendered.code !== 2) return failed(rendered);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-base-out-'));
   try {
     const out = path.join(work, 'dist');
-    const result = await run(process.execPath, ['scripts/run.js', 'synth', '--out', out, '-q'], checkout);
-    if (result.code !== 0) {
-      const reason = redactString(lastLine(result.stderr) ?? `exit code ${result.code}`);
-      return { commit, files: committedDist(), notes: [`the base ${short(commit)} failed to render (${reason}), so this compares with the dist/ committed there.`] };
-    }
+    const result = await run(process.execPath, ['scripts/run.js', 'synth', '--out', out, '-q'], checkout, false);
+    if (result.code !== 0) return failed(result);
     return { commit, files: readTree(out), notes: [] };
   } finally {
     // Removed in the background while the caller compares: the process waits for it to finish.
     fs.promises.rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** `render`'s output as a file tree, sorted by path as readTree gives it; undefined when it is not one. */
+function parseRendered(stdout: string): FileTree | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (!entries.every(([, content]) => typeof content === 'string')) return undefined;
+  return new Map((entries as [string, string][]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function short(commit: string): string {
@@ -135,12 +158,14 @@ function lastLine(text: string): string | undefined {
   return text.trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim();
 }
 
-function run(command: string, args: readonly string[], cwd: string): Promise<{ code: number; stderr: string }> {
+function run(command: string, args: readonly string[], cwd: string, captureStdout: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child: ChildProcess = spawn(command, [...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], timeout: SYNTH_TIMEOUT_MS });
+    const child: ChildProcess = spawn(command, [...args], { cwd, stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'], timeout: SYNTH_TIMEOUT_MS });
+    let stdout = '';
     let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', (error) => resolve({ code: 1, stderr: `${stderr}\n${error.message}` }));
-    child.on('close', (code, signal) => resolve({ code: code ?? 1, stderr: signal === null ? stderr : `${stderr}\nstopped by ${signal}` }));
+    child.on('error', (error) => resolve({ code: 1, stdout, stderr: `${stderr}\n${error.message}` }));
+    child.on('close', (code, signal) => resolve({ code: code ?? 1, stdout, stderr: signal === null ? stderr : `${stderr}\nstopped by ${signal}` }));
   });
 }

@@ -4,7 +4,8 @@
  * document, and the remaining files as text.
  */
 import { parseAllDocuments } from 'yaml';
-import { type KubeObject, objectKey } from '../synth/manifests';
+import { type EnvironmentManifests, type KubeObject, objectKey } from '../synth/manifests';
+import { manifestPath } from '../synth/render';
 import type { FileTree } from '../synth/output-tree';
 import { parsePolicyHujson } from '../tailnet/render';
 
@@ -64,6 +65,20 @@ export function readRenderedTree(files: FileTree, cache: ParseCache = new Map())
   return { environments, tailnets, others };
 }
 
+/**
+ * Seeds `cache` with the objects of a build as the build made them, so no manifest the build
+ * rendered is parsed, on either side: an object's YAML parses back to the object itself (the
+ * diff's tests hold this for every rendered file).
+ */
+export function seedParseCache(cache: ParseCache, environments: readonly EnvironmentManifests[], files: FileTree): void {
+  for (const manifests of environments) {
+    for (const object of manifests.objects) {
+      const content = files.get(manifestPath(manifests.environment.name, object));
+      if (content !== undefined) cache.set(`yaml\0${content}`, [object]);
+    }
+  }
+}
+
 function cached<T extends KubeObject[] | Record<string, unknown> | string>(cache: ParseCache, key: string, parse: () => T): T {
   let value = cache.get(key) as T | undefined;
   if (value === undefined) {
@@ -74,7 +89,7 @@ function cached<T extends KubeObject[] | Record<string, unknown> | string>(cache
 }
 
 /** The objects of a manifest file, or why it cannot be read. */
-function parseManifests(content: string): KubeObject[] | string {
+export function parseManifests(content: string): KubeObject[] | string {
   const objects: KubeObject[] = [];
   for (const document of parseAllDocuments(content)) {
     if (document.errors.length > 0) return `not valid YAML: ${document.errors[0]!.message.split('\n')[0]}`;

@@ -23,12 +23,17 @@ export function manifestFileName(object: KubeObject): string {
   return `${object.kind.toLowerCase()}.${object.metadata.name}.yaml`;
 }
 
+/** `<env>/<kind>.<name>.yaml`: where an environment's object goes, relative to `dist/`. */
+export function manifestPath(environment: string, object: KubeObject): string {
+  return `${environment}/${manifestFileName(object)}`;
+}
+
 /** The files of one environment's manifests, keyed by path relative to `dist/`. */
 export function renderEnvironmentManifests(manifests: EnvironmentManifests): Map<string, string> {
   const files = new Map<string, string>();
   const source = `src/config/environments/${manifests.environment.name}.ts`;
   for (const object of manifests.objects) {
-    const path = `${manifests.environment.name}/${manifestFileName(object)}`;
+    const path = manifestPath(manifests.environment.name, object);
     if (files.has(path)) throw new Error(`Two objects of environment "${manifests.environment.name}" render to ${path}; object names must be unique per kind.`);
     files.set(path, generatedHeader(source) + renderYaml(object));
   }
