@@ -41,8 +41,16 @@ export function reachabilityMatrix(doc: PolicyDocument): ReachabilityMatrix {
     const key = `${dst} ${formatPortRange(range)}`;
     return seen.has(key) ? false : (seen.add(key), true);
   });
+  // A destination tag is named with several ranges: ask once per source, tag and protocol.
+  const reached = new Map<string, ReturnType<typeof reach>>();
+  const reachOf = (src: string, dst: string, proto: PortRange['proto']): ReturnType<typeof reach> => {
+    const key = `${src}\0${dst}\0${proto}`;
+    let r = reached.get(key);
+    if (r === undefined) reached.set(key, (r = reach(doc, src, dst, proto)));
+    return r;
+  };
   const network = sources.map((src) => destinations.map(({ dst, range }) => {
-    const r = reach(doc, src, dst, range.proto);
+    const r = reachOf(src, dst, range.proto);
     const proven = coverage(r.allow, range);
     return proven === 'deny' && coverage(r.unproven, range) !== 'deny' ? 'unproven' : proven;
   }));
