@@ -225,20 +225,22 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
     removedOwn.push(entry);
   }
   const added: PolicyEntry[] = [];
+  const shape = parseLivePolicy(text, 'policy');
   for (const entry of wanted.values()) {
     const id = entryId(entry);
     const current = liveIds.get(id);
     if (current !== undefined && show(current.value) === show(entry.value)) continue;
-    text = setEntry(text, entry);
+    text = setEntry(text, entry, shape);
     if (current === undefined) added.push(entry);
   }
 
-  for (const entry of shared) text = setEntry(text, entry);
+  for (const entry of shared) text = setEntry(text, entry, shape);
 
-  // What happened to each entry, for the preview.
+  // What happened to each entry, for the preview (`live` and `final` are not edited any more).
+  const positions = positionsOnce();
   liveEntries.forEach((entry) => {
     const id = entryId(entry);
-    const index = indexIn(live, entry);
+    const index = indexIn(live, entry, positions);
     const path = entryPath(entry, index);
     const want = wanted.get(id);
     if (ownIds.has(id)) {
@@ -255,9 +257,10 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
       changes.push({ status: 'kept', path, owner: otherOwner.get(id) ?? PEOPLE, value: entry.value });
     }
   });
+  const changedValues = new Set(changes.filter((c) => c.status === 'changed').map((c) => show(c.value)));
   for (const entry of added) {
-    if (changes.some((c) => c.status === 'changed' && show(c.value) === show(entry.value))) continue;
-    changes.push({ status: 'added', path: entryPath(entry, indexIn(final, entry)), owner: intent.environment, value: entry.value });
+    if (changedValues.has(show(entry.value))) continue;
+    changes.push({ status: 'added', path: entryPath(entry, indexIn(final, entry, positions)), owner: intent.environment, value: entry.value });
   }
   for (const entry of shared) changes.push({ status: 'added', path: entryPath(entry), owner: SHARED, value: entry.value, reason: 'a shared declaration; nobody owns it once written' });
   for (const w of withheld) changes.push({ status: 'withheld', path: entryPath(w.entry), owner: intent.environment, value: w.entry.value, reason: w.reason });
@@ -392,14 +395,24 @@ function composeValues(live: RawPolicy, liveEntries: readonly PolicyEntry[], own
     } else if (entry.kind === 'key') delete (doc[entry.section] as Record<string, unknown>)[entry.key!];
     else delete doc[entry.section];
   }
+  // Each list's values as canonical JSON, read once and kept up to date as values are added.
+  const held = new Map<unknown[], Set<string>>();
+  const addOnce = (list: unknown[], value: unknown, add: () => void): void => {
+    let values = held.get(list);
+    if (values === undefined) held.set(list, (values = new Set(list.map(show))));
+    const key = show(value);
+    if (values.has(key)) return;
+    add();
+    values.add(key);
+  };
   for (const entry of desired) {
     if (entry.kind === 'element') {
       const list = (Array.isArray(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = [])) as unknown[];
-      if (!list.some((v) => show(v) === show(entry.value))) list.push(structuredClone(entry.value));
+      addOnce(list, entry.value, () => list.push(structuredClone(entry.value)));
     } else if (entry.kind === 'member') {
       const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown[]>;
       const list = Array.isArray(map[entry.key!]) ? map[entry.key!]! : (map[entry.key!] = []);
-      if (!list.some((v) => show(v) === show(entry.value))) list.push(entry.value);
+      addOnce(list, entry.value, () => list.push(entry.value));
     } else if (entry.kind === 'key') {
       const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown>;
       map[entry.key!] = structuredClone(entry.value);
@@ -478,14 +491,32 @@ function refuseBrokenPeopleTests(intent: WriteIntent, live: RawPolicy, final: Ra
   ].join('\n'));
 }
 
-function indexIn(doc: RawPolicy, entry: PolicyEntry): number | undefined {
-  if (entry.kind === 'member') {
-    const list = isRecord(doc[entry.section]) ? (doc[entry.section] as Record<string, unknown>)[entry.key!] : undefined;
-    return Array.isArray(list) ? list.findIndex((v) => show(v) === show(entry.value)) : undefined;
-  }
-  if (entry.kind !== 'element') return undefined;
-  const list = doc[entry.section];
-  return Array.isArray(list) ? list.findIndex((v) => show(v) === show(entry.value)) : undefined;
+function indexIn(doc: RawPolicy, entry: PolicyEntry, positions?: Positions): number | undefined {
+  const list = entry.kind === 'member'
+    ? (isRecord(doc[entry.section]) ? (doc[entry.section] as Record<string, unknown>)[entry.key!] : undefined)
+    : entry.kind === 'element' ? doc[entry.section] : undefined;
+  if (!Array.isArray(list)) return undefined;
+  return positions === undefined ? list.findIndex((v) => show(v) === show(entry.value)) : positions(list, entry.value);
+}
+
+/** `list.findIndex` by canonical JSON, each list read once: for lists that are not edited meanwhile. */
+type Positions = (list: readonly unknown[], value: unknown) => number;
+
+/**
+ * A {@link Positions} for one plan (never kept: the lists are that plan's). The preview's
+ * report locates every live entry in its list, which read every list once per entry.
+ */
+function positionsOnce(): Positions {
+  const read = new Map<readonly unknown[], Map<string, number>>();
+  return (list, value) => {
+    let byValue = read.get(list);
+    if (byValue === undefined) {
+      byValue = new Map();
+      for (let i = list.length - 1; i >= 0; i--) byValue.set(show(list[i]), i);
+      read.set(list, byValue);
+    }
+    return byValue.get(show(value)) ?? -1;
+  };
 }
 
 function removeEntry(text: string, entry: PolicyEntry): string {
@@ -536,8 +567,28 @@ function edit(text: string, path: (string | number)[], value: unknown, isArrayIn
   return applyEdits(text, edits);
 }
 
-function setEntry(text: string, entry: PolicyEntry): string {
-  const doc = parseLivePolicy(text, 'policy');
+/**
+ * The text with one entry set. `doc` is the text's structure, parsed once by the caller and
+ * kept in step here (only whether a section, or a tag's list, exists decides the edit): one
+ * parse per entry of a long document was most of a plan.
+ */
+function setEntry(text: string, entry: PolicyEntry, doc: RawPolicy): string {
+  const edited = setEntryText(text, entry, doc);
+  if (entry.kind === 'member') {
+    const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown>;
+    const list = Array.isArray(map[entry.key!]) ? map[entry.key!] as unknown[] : (map[entry.key!] = []) as unknown[];
+    list.push(entry.value);
+  } else if (entry.kind === 'element') {
+    ((Array.isArray(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = [])) as unknown[]).push(entry.value);
+  } else if (entry.kind === 'key') {
+    ((isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown>)[entry.key!] = entry.value;
+  } else {
+    doc[entry.section] = entry.value;
+  }
+  return edited;
+}
+
+function setEntryText(text: string, entry: PolicyEntry, doc: RawPolicy): string {
   if (entry.kind === 'member') {
     const map = doc[entry.section];
     if (!isRecord(map)) text = edit(text, [entry.section], {});
