@@ -279,3 +279,38 @@ describe('a user whose groups are unknown', () => {
     expect(evaluatePolicyTests(doc)).toEqual([expect.objectContaining({ outcome: 'unproven' })]);
   });
 });
+
+describe('what the evaluator reads once per document (src/tailnet/evaluate.ts readDocument)', () => {
+  const open = (doc: PolicyDocument): boolean => canConnect(doc, 'tag:a', 'tag:b', 'tcp', 5432).allowed;
+
+  test('answers for the document as it is now: a grant appended, replaced or removed after a question counts', () => {
+    const doc = grantDoc([]);
+    expect(open(doc)).toBe(false);
+    doc.grants.push({ src: ['tag:a'], dst: ['tag:b'], ip: ['tcp:5432'] });
+    expect(open(doc)).toBe(true);
+    doc.grants[0] = { src: ['tag:a'], dst: ['tag:b'], ip: ['tcp:22'] };
+    expect(open(doc)).toBe(false);
+    doc.grants = [{ src: ['tag:a'], dst: ['tag:b'], ip: ['tcp:5432'] }];
+    expect(open(doc)).toBe(true);
+    doc.grants.pop();
+    expect(open(doc)).toBe(false);
+  });
+
+  test('a document derived with a spread shares the rules but answers with its own groups and hosts', () => {
+    const doc = grantDoc([{ src: ['group:dba'], dst: ['db'], ip: ['tcp:5432'] }], { groups: { 'group:dba': ['alice@example.com'] }, hosts: { db: '100.64.0.10' } });
+    expect(canConnect(doc, 'alice@example.com', 'db', 'tcp', 5432).allowed).toBe(true);
+    const regrouped = { ...doc, groups: { 'group:dba': ['bob@example.com'] } };
+    expect(canConnect(regrouped, 'alice@example.com', 'db', 'tcp', 5432).allowed).toBe(false);
+    expect(canConnect(regrouped, 'bob@example.com', 'db', 'tcp', 5432).allowed).toBe(true);
+    const moved = { ...doc, hosts: { db: '100.64.0.11' } };
+    expect(canConnect(moved, 'alice@example.com', '100.64.0.10', 'tcp', 5432).allowed).toBe(false);
+    expect(canConnect(doc, 'alice@example.com', '100.64.0.10', 'tcp', 5432).allowed).toBe(true);
+  });
+
+  test('an SSH rule added after a question counts, in evaluation order (check before accept)', () => {
+    const doc = grantDoc([], { ssh: [{ action: 'accept', src: ['tag:a'], dst: ['tag:b'], users: ['ops'] }] });
+    expect(canSsh(doc, 'tag:a', 'tag:b', 'ops').verdict).toBe('accept');
+    doc.ssh.push({ action: 'check', src: ['tag:a'], dst: ['tag:b'], users: ['ops'] });
+    expect(canSsh(doc, 'tag:a', 'tag:b', 'ops')).toMatchObject({ verdict: 'check', rule: expect.stringMatching(/^ssh\[1\] \(check/) });
+  });
+});
