@@ -15,8 +15,18 @@ export function repoRoot(from: string = __dirname): string {
   }
 }
 
-/** `.build/<name>` beside the real node_modules of the repository (or in it, without node_modules). */
-export function buildCacheDir(name: string, root: string = repoRoot()): string {
+/**
+ * `.build/<name>` beside the real node_modules of the repository (or in it, without
+ * node_modules); undefined for code running outside any repository (a bundle copied
+ * elsewhere, as the e2e's fixture is), which then caches nothing.
+ */
+export function buildCacheDir(name: string, from: string = __dirname): string | undefined {
+  let root: string;
+  try {
+    root = repoRoot(from);
+  } catch {
+    return undefined;
+  }
   let modules: string;
   try {
     modules = fs.realpathSync(path.join(root, 'node_modules'));
@@ -25,3 +35,4 @@ export function buildCacheDir(name: string, root: string = repoRoot()): string {
   }
   return path.join(path.dirname(modules), '.build', name);
 }
+

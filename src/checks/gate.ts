@@ -27,7 +27,7 @@ export interface GateOptions {
 }
 
 /** The cache `npm run check`/`synth` use for compiled CRD validators (src/build-cache/locations.ts). */
-export function defaultCrdCacheDir(): string {
+export function defaultCrdCacheDir(): string | undefined {
   return buildCacheDir('crd-validators');
 }
 

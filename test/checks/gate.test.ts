@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot } from '../../src/build-cache';
+import { buildCacheDir, repoRoot } from '../../src/build-cache';
 import { main as synth } from '../../src/cli/synth';
 import { readTree } from '../../src/synth/output-tree';
 import { CHECKS } from '../../src/checks/registry';
@@ -44,5 +44,10 @@ describe('npm run synth runs the checks before writing', () => {
     expect(fs.existsSync(path.join(repoRoot(), 'package.json'))).toBe(true);
     expect(repoRoot(path.join(repoRoot(), 'src', 'checks', 'schema'))).toBe(repoRoot());
     expect(() => repoRoot('/')).toThrow(/No package.json above \//);
+  });
+
+  test('puts the caches in .build/ of the repository, and nowhere for code outside any repository (it then caches nothing)', () => {
+    expect(buildCacheDir('crd-validators')).toBe(path.join(path.dirname(fs.realpathSync(path.join(repoRoot(), 'node_modules'))), '.build', 'crd-validators'));
+    expect(buildCacheDir('crd-validators', '/')).toBeUndefined();
   });
 });

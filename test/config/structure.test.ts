@@ -98,7 +98,7 @@ describe('structural validation (the schema derived from EnvironmentConfig)', ()
 describe('remembered verdicts (a warm run does not validate an unchanged literal again)', () => {
   const verdicts = (): Record<string, unknown> => {
     try {
-      return JSON.parse(fs.readFileSync(path.join(buildCacheDir('schema-validators/verdicts'), 'environment-schema.json'), 'utf8')) as Record<string, unknown>;
+      return JSON.parse(fs.readFileSync(path.join(buildCacheDir('schema-validators/verdicts')!, 'environment-schema.json'), 'utf8')) as Record<string, unknown>;
     } catch {
       return {};
     }
