@@ -34,7 +34,9 @@ export function withheldTests(
   // Evaluate the fragments' tests in the whole document, and on their own.
   const probe = { ...document, tests: [...own.tests], sshTests: [...own.sshTests] };
   const inWhole = evaluatePolicyTests(probe);
-  const alone = new Set(evaluatePolicyTests({ ...ownDocument, tests: [...own.tests], sshTests: [...own.sshTests] }).map((o) => `${o.section}|${o.index}|${o.expectation}`));
+  // Only an expectation the whole document does not plainly pass can be withheld: when there
+  // is none (no people-owned rule gets in the way), the fragments alone need no evaluation.
+  const alone = new Set(inWhole.length === 0 ? [] : evaluatePolicyTests({ ...ownDocument, tests: [...own.tests], sshTests: [...own.sshTests] }).map((o) => `${o.section}|${o.index}|${o.expectation}`));
   const withheld: WithheldTest[] = [];
   const drop = new Set<string>();
   for (const o of inWhole) {
