@@ -155,13 +155,13 @@ function describe(error: ErrorObject, literal: unknown): StructureProblem {
   }
 }
 
-/** Every structural problem of one environment literal; empty when it has the shape of `EnvironmentConfig`. */
 /** What a literal found valid is remembered under (in .build/schema-validators/verdicts/). */
 export function structureVerdictKey(literal: unknown): string | undefined {
   const key = literalKey(literal);
   return key === undefined ? undefined : `${validator().id}/${key}`;
 }
 
+/** Every structural problem of one environment literal; empty when it has the shape of `EnvironmentConfig`. */
 export function validateStructure(literal: unknown): StructureProblem[] {
   return validateStructures([literal])[0]!;
 }

@@ -10,6 +10,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildCacheDir } from '../build-cache';
 import { type FileTree, readTree } from '../synth/output-tree';
 import { redactString } from '../secrets/secret-looking';
 import { UserError } from '../errors/user-error';
@@ -55,16 +56,9 @@ export function resolveCommit(root: string, ref: string): string {
 /** Base checkouts kept for reuse (a commit's files never change): the latest few. */
 const KEPT_CHECKOUTS = 4;
 
-/**
- * Where base checkouts are kept: `.build/diff-base/` beside the node_modules in use (its real
- * path, like the bundle and CRD validator caches), else a temporary directory.
- */
+/** Where base checkouts are kept: `.build/diff-base/` (src/build-cache/locations.ts), else a temporary directory. */
 function checkoutsDir(root: string): string {
-  try {
-    return path.join(path.dirname(fs.realpathSync(path.join(root, 'node_modules'))), '.build', 'diff-base');
-  } catch {
-    return path.join(os.tmpdir(), 'diff-base');
-  }
+  return buildCacheDir('diff-base', root) ?? path.join(os.tmpdir(), 'diff-base');
 }
 
 /**
