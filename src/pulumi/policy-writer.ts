@@ -18,7 +18,7 @@
  * `preview`, the dynamic provider (policy-provider.ts) plans again against the newest live
  * document at write time.
  */
-import { applyEdits, findNodeAtLocation, modify, type ParseError, parse, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, modify, type ParseError, parse, parseTree, printParseErrorCode, visit } from 'jsonc-parser';
 import type { Model } from '../config/load';
 import type { EnvironmentConfig } from '../config/types';
 import {
@@ -158,6 +158,26 @@ export function parseLivePolicy(hujson: string, source: string): RawPolicy {
 }
 
 /**
+ * Refuses a live text that names a key twice in one object: a parser keeps one of them (the
+ * last, for jsonc-parser and Go's encoding/json), a person reading the console may believe
+ * the other, and an edit would land on one of them only.
+ */
+function refuseDuplicateKeys(hujson: string, source: string): void {
+  const open: Set<string>[] = [];
+  visit(hujson, {
+    onObjectBegin: () => { open.push(new Set()); },
+    onObjectEnd: () => { open.pop(); },
+    onObjectProperty: (property, offset) => {
+      const keys = open[open.length - 1]!;
+      if (keys.has(property)) {
+        throw new PolicyWriteError(`${source} names the key ${JSON.stringify(property)} twice in one object (again at offset ${offset}); which one counts is up to the parser, and an edit would change only one. Nothing was written. Fix: remove one of them in the admin console.`);
+      }
+      keys.add(property);
+    },
+  }, { allowTrailingComma: true, disallowComments: false });
+}
+
+/**
  * The policy `intent.environment`'s stack writes over `liveHujson`, or a PolicyWriteError
  * saying why it must not (a console edit of one of its entries, a forged or newer marker,
  * another tailnet's policy, a guard rail).
@@ -172,6 +192,7 @@ export function planPolicyWrite(intent: WriteIntent, liveHujson: string, key: st
   }
   const source = `the live policy of tailnet "${intent.tailnet}"`;
   const live = parseLivePolicy(liveHujson, source);
+  refuseDuplicateKeys(liveHujson, source);
   const kindOf = (section: string): PolicyEntry['kind'] => {
     const value = live[section] ?? intent.entries[section];
     return Array.isArray(value) ? 'element' : isRecord(value) ? 'key' : 'section';

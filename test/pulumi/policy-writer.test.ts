@@ -145,6 +145,13 @@ describe('policy writer: console edits and forged ownership', () => {
   test('fails on a live policy that is not HuJSON, saying where', () => {
     expect(() => plan(canary, '{"grants": [')).toThrow(/the live policy of tailnet "tuist": HuJSON syntax error .* at offset \d+\. Nothing was written\./);
   });
+
+  test('fails on a live policy that names a key twice in one object, saying which and where', () => {
+    const twice = '{\n  "tagOwners": {"tag:a": ["autogroup:admin"]},\n  // pasted again below\n  "tagOwners": {"tag:b": ["autogroup:admin"]},\n}';
+    expect(() => plan(canary, twice)).toThrow(new RegExp(`the live policy of tailnet "tuist" names the key "tagOwners" twice in one object \\(again at offset ${twice.lastIndexOf('"tagOwners"')}\\);.*Nothing was written\\. Fix: remove one of them in the admin console\\.`));
+    // The same key in two different objects is fine.
+    expect(() => plan(canary, '{"tagOwners": {"tag:a": ["autogroup:admin"]}, "groups": {"tag:a": []}}')).not.toThrow(/twice/);
+  });
 });
 
 describe('policy writer: tests the control plane would reject', () => {
