@@ -1,3 +1,4 @@
 export * from './locations';
 export * from './standalone-validators';
 export * from './verdict-cache';
+export * from './plain-json';

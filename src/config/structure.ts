@@ -9,7 +9,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createHash } from 'node:crypto';
-import { buildCacheDir, cachedValidators, verdictCache } from '../build-cache';
+import { buildCacheDir, cachedValidators, isPlainJson, verdictCache } from '../build-cache';
 import schema from './environment.schema.json';
 
 export interface StructureProblem {
@@ -52,24 +52,11 @@ function validator(): StructureValidator {
   return compiled;
 }
 
-/** Whether JSON holds the value exactly (no `undefined` field, function, bigint, symbol or non-finite number). */
-function isPlainJson(value: unknown): boolean {
-  switch (typeof value) {
-    case 'string': case 'boolean': return true;
-    case 'number': return Number.isFinite(value);
-    case 'object':
-      if (value === null) return true;
-      if (Array.isArray(value)) return value.every(isPlainJson);
-      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key])) return false;
-      return true;
-    default: return false;
-  }
-}
-
 /**
  * What a literal found valid is remembered under: a hash of its JSON, when JSON holds it
- * exactly (it would drop an `undefined` field, which `additionalProperties` counts); a literal
- * JSON cannot hold is always validated.
+ * exactly (src/build-cache/plain-json.ts: JSON would drop an `undefined` field, which
+ * `additionalProperties` counts, or hide a boxed string); a literal JSON cannot hold is always
+ * validated.
  */
 function literalKey(value: unknown): string | undefined {
   return isPlainJson(value) ? createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32) : undefined;

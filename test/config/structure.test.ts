@@ -115,6 +115,22 @@ describe('remembered verdicts (a warm run does not validate an unchanged literal
     expect(verdicts()[structureVerdictKey(broken)!]).toBeUndefined();
   });
 
+  test('never takes a literal JSON cannot hold exactly for the valid one it prints as (a boxed string, an inherited field, a cycle)', () => {
+    expect(validateStructures([staging])).toEqual([[]]);
+    const boxed = { ...staging, name: new String(staging.name) }; // eslint-disable-line no-new-wrappers
+    const inherited = Object.assign(Object.create({ poolSize: 50 }) as object, staging);
+    for (const literal of [boxed, inherited]) {
+      expect(JSON.stringify(literal)).toBe(JSON.stringify(staging));
+      expect(structureVerdictKey(literal)).toBeUndefined();
+    }
+    expect(validateStructures([boxed])[0]).toEqual([expect.objectContaining({ path: 'name' })]);
+    expect(validateStructures([inherited])[0]).toEqual([expect.objectContaining({ path: 'poolSize' })]);
+    const cyclic = variant(staging, () => undefined) as unknown as Record<string, unknown>;
+    (cyclic.pooler as Record<string, unknown>).self = cyclic;
+    expect(structureVerdictKey(cyclic)).toBeUndefined();
+    expect(validateStructures([cyclic])[0]).toEqual([expect.objectContaining({ path: 'pooler.self' })]);
+  });
+
   test('tells an absent field from one set to undefined (which an unknown-field rule counts)', () => {
     const withUndefined = variant(staging, (d) => { (d.pooler as any).poolSize = 1; });
     (withUndefined.pooler as any).poolSize = undefined;
