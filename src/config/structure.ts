@@ -62,7 +62,14 @@ function literalKey(value: unknown): string | undefined {
   return isPlainJson(value) ? createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32) : undefined;
 }
 
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+const show = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    // A cycle (or a bigint): the message names the field, not the value.
+    return typeof value === 'bigint' ? `${value}n` : 'a value that contains itself';
+  }
+};
 
 /** `/pooler/tailnetExposure/tags/0` → `pooler.tailnetExposure.tags[0]`. */
 function fieldPath(pointer: string, child?: string): string {
