@@ -39,7 +39,9 @@ export function verdictCache<T>(dir: string | undefined, name: string): VerdictC
   const load = (): Record<string, T> => {
     if (stored !== undefined) return stored;
     try {
-      stored = file === undefined ? {} : JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, T>;
+      const parsed: unknown = file === undefined ? {} : JSON.parse(fs.readFileSync(file, 'utf8'));
+      // Anything but an object (a truncated or foreign file) is an empty cache.
+      stored = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as Record<string, T> : {};
     } catch {
       stored = {};
     }

@@ -4,6 +4,7 @@
  * document, and the remaining files as text.
  */
 import { parseAllDocuments } from 'yaml';
+import { isPlainJson } from '../build-cache';
 import { type EnvironmentManifests, type KubeObject, objectKey } from '../synth/manifests';
 import { manifestPath } from '../synth/render';
 import type { FileTree } from '../synth/output-tree';
@@ -74,7 +75,8 @@ export function seedParseCache(cache: ParseCache, environments: readonly Environ
   for (const manifests of environments) {
     for (const object of manifests.objects) {
       const content = files.get(manifestPath(manifests.environment.name, object));
-      if (content !== undefined) cache.set(`yaml\0${content}`, [object]);
+      // Only an object JSON holds exactly round-trips (no `undefined` field, no class instance).
+      if (content !== undefined && isPlainJson(object)) cache.set(`yaml\0${content}`, [object]);
     }
   }
 }

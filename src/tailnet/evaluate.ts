@@ -18,7 +18,7 @@
  *   evaluation order", juanfont/headscale hscontrol/policy, SSH check action; the client's
  *   first-match `evalSSHPolicy` is tailscale/tailscale ssh/tailssh/tailssh.go).
  */
-import { memoTable } from './memo';
+import { scopedTable, withReadCache } from './memo';
 import type { AclRule, Grant, PolicyDocument, SshRule } from './policy';
 import {
   type AddressRange, NON_INTERNET, type PortRange, type Protocol, TAILNET_RANGE, aclProtocols, contains, overlaps,
@@ -225,11 +225,13 @@ interface ReadDocument {
 }
 
 /**
- * Keyed by the document's grants list (the document itself when it has none): documents
- * derived with a spread (`{ ...doc, tests }`, as the withheld tests and the writer make them)
- * share what was read.
+ * Kept only inside a bulk evaluation ({@link withReadCache}: the tests of a document, a
+ * matrix, an isolation proof, the gate of one tailnet), keyed by the document's grants list
+ * (the document itself when it has none), so documents derived with a spread (`{ ...doc,
+ * tests }`, as the withheld tests make them) share what was read. Outside one, every
+ * question reads the document as it is.
  */
-const documentTable = (): WeakMap<object, ReadDocument> => memoTable('documents', () => new WeakMap<object, ReadDocument>());
+const documentTable = (): WeakMap<object, ReadDocument> | undefined => scopedTable('documents', () => new WeakMap<object, ReadDocument>());
 const readKey = (doc: PolicyDocument): object => doc.grants ?? doc;
 
 const sameItems = (kept: readonly unknown[], now: readonly unknown[] | undefined): boolean => {
@@ -239,7 +241,8 @@ const sameItems = (kept: readonly unknown[], now: readonly unknown[] | undefined
 };
 
 function readDocument(doc: PolicyDocument): ReadDocument {
-  const kept = documentTable().get(readKey(doc));
+  const table = documentTable();
+  const kept = table?.get(readKey(doc));
   // Group and host selectors read doc.groups and doc.hosts: parts of what was read, by identity.
   if (kept !== undefined && kept.grants === doc.grants && kept.acls === doc.acls && kept.ssh === doc.ssh && kept.groups === doc.groups
     && kept.hosts === doc.hosts && kept.posture === doc.defaultSrcPosture
@@ -253,7 +256,7 @@ function readDocument(doc: PolicyDocument): ReadDocument {
     networkFrom: new Map(),
     sshFrom: new Map(),
   };
-  documentTable().set(readKey(doc), done);
+  table?.set(readKey(doc), done);
   return done;
 }
 
@@ -526,7 +529,7 @@ export function runPolicyTests(doc: PolicyDocument): PolicyTestFailure[] {
 
 /** Every test expectation that does not plainly pass: failing, rejected by the control plane, or unproven. */
 export function evaluatePolicyTests(doc: PolicyDocument): PolicyTestOutcome[] {
-  return [...runNetworkTests(doc), ...runSshTests(doc)];
+  return withReadCache(() => [...runNetworkTests(doc), ...runSshTests(doc)]);
 }
 
 /**

@@ -6,6 +6,7 @@
  * where the tailnet's configuration says isolation is enforced (`enforceIsolation`).
  */
 import { type Principal, openings, selectorMatch, sshEvaluationOrder, describeSshRule } from './evaluate';
+import { withReadCache } from './memo';
 import { BASE_OWNER, type PolicyDocument, type PolicyFragment } from './policy';
 import { PROTOCOLS, formatPortRange } from './syntax';
 
@@ -39,6 +40,10 @@ export type RuleOwners = (section: 'grants' | 'acls' | 'ssh', index: number) => 
 
 /** Every rule of `doc` that opens a path between two environments' tags (`fragments` say which tags are whose). */
 export function isolationFindings(doc: PolicyDocument, fragments: readonly PolicyFragment[], ownerOf: RuleOwners): IsolationFinding[] {
+  return withReadCache(() => findIsolation(doc, fragments, ownerOf));
+}
+
+function findIsolation(doc: PolicyDocument, fragments: readonly PolicyFragment[], ownerOf: RuleOwners): IsolationFinding[] {
   const environments = fragments.filter((f) => f.owner !== BASE_OWNER);
   const byRule = new Map<string, { section: IsolationFinding['section']; index: number; owner: string; verdict: 'allow' | 'unproven'; paths: CrossEnvironmentPath[] }>();
   const add = (rule: string, at: { section: IsolationFinding['section']; index: number }, owner: string, verdict: 'allow' | 'unproven', path: CrossEnvironmentPath): void => {

@@ -9,6 +9,7 @@ import { generatedHeader } from '../synth/render';
 import { canSsh, reach } from './evaluate';
 import { ROOT_USER } from './fragments';
 import { formatIsolationFinding } from './isolation';
+import { withReadCache } from './memo';
 import type { PolicyDocument, TailnetPolicy } from './policy';
 import { formatWithheldTest } from './withheld';
 import { type PortRange, formatPortRange, parsePortSpec, selectorKind } from './syntax';
@@ -31,6 +32,10 @@ export interface ReachabilityMatrix {
 }
 
 export function reachabilityMatrix(doc: PolicyDocument): ReachabilityMatrix {
+  return withReadCache(() => matrixOf(doc));
+}
+
+function matrixOf(doc: PolicyDocument): ReachabilityMatrix {
   const sources = [...Object.keys(doc.tagOwners ?? {}), ...Object.keys(doc.groups ?? {})];
   const seen = new Set<string>();
   const destinations = (doc.grants ?? []).filter((g) => g.ip !== undefined).flatMap((grant) => grant.dst.filter((dst) => selectorKind(dst) === 'tag').flatMap((dst) =>

@@ -7,6 +7,7 @@ import { tagOwnership } from './attribution';
 import { type ComposedTailnetPolicy, composeTailnetPolicy } from './compose';
 import { type PolicyTestFailure, evaluatePolicyTests, runPolicyTests } from './evaluate';
 import { formatIsolationFinding } from './isolation';
+import { withReadCache } from './memo';
 import { type PolicyDocument, type PolicyFragment, emptyDocument } from './policy';
 import type { TailnetConfig } from '../config/tailnets';
 import {
@@ -64,6 +65,10 @@ export interface CheckedTailnetPolicy extends ComposedTailnetPolicy {
  * to with the people-owned part (a committed snapshot, or live; empty by default).
  */
 export function checkComposedPolicy(tailnet: TailnetConfig, base: PolicyFragment, fragments: readonly PolicyFragment[], people: PolicyDocument = emptyDocument()): CheckedTailnetPolicy {
+  return withReadCache(() => checkComposed(tailnet, base, fragments, people));
+}
+
+function checkComposed(tailnet: TailnetConfig, base: PolicyFragment, fragments: readonly PolicyFragment[], people: PolicyDocument): CheckedTailnetPolicy {
   const all = [base, ...fragments];
   const context: PolicyContext = { tailnet: tailnet.name, ownership: tagOwnership(all) };
   const review: ReviewContext = { tailnet: tailnet.name, userDomains: tailnet.userDomains };

@@ -21,4 +21,12 @@ describe('the parse cache seeded from a build (the diff parses none of the head\
     expect(seeded.size).toBe(built.environments.reduce((n, e) => n + e.objects.length, 0));
     expect(readRenderedTree(built.files, seeded)).toStrictEqual(readRenderedTree(built.files));
   });
+
+  test('leaves out an object JSON would not hold exactly, which is parsed from its file instead', () => {
+    const manifests = built.environments[0]!;
+    const object = { ...manifests.objects[0]!, metadata: { ...manifests.objects[0]!.metadata, annotations: { note: undefined as unknown as string } } };
+    const seeded: ParseCache = new Map();
+    seedParseCache(seeded, [{ ...manifests, objects: [object] }], new Map([[manifestPath(manifests.environment.name, object), 'kind: X\n']]));
+    expect(seeded.size).toBe(0);
+  });
 });

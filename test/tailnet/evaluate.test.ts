@@ -307,6 +307,21 @@ describe('what the evaluator reads once per document (src/tailnet/evaluate.ts re
     expect(canConnect(doc, 'alice@example.com', '100.64.0.10', 'tcp', 5432).allowed).toBe(true);
   });
 
+  test('an edit inside a rule, or of a group\'s members, after a question counts (the tables live only within one bulk evaluation)', () => {
+    const doc = grantDoc([{ src: ['group:ops'], dst: ['tag:b'], ip: ['tcp:22'] }], { groups: { 'group:ops': ['bob@example.com'] } });
+    const ask = (): boolean => canConnect(doc, 'alice@example.com', 'tag:b', 'tcp', 5432).allowed;
+    expect(ask()).toBe(false);
+    doc.grants[0]!.ip!.push('tcp:5432');
+    expect(ask()).toBe(false);
+    doc.groups['group:ops'] = ['alice@example.com'];
+    expect(ask()).toBe(true);
+    // A document's own tests (one bulk evaluation) see the edited document too.
+    doc.tests = [{ src: 'alice@example.com', accept: ['tag:b:5432'] }];
+    expect(evaluatePolicyTests(doc)).toEqual([]);
+    doc.grants[0]!.ip = ['tcp:22'];
+    expect(evaluatePolicyTests(doc)).toEqual([expect.objectContaining({ outcome: 'fail', expectation: 'accept tag:b:5432' })]);
+  });
+
   test('an SSH rule added after a question counts, in evaluation order (check before accept)', () => {
     const doc = grantDoc([], { ssh: [{ action: 'accept', src: ['tag:a'], dst: ['tag:b'], users: ['ops'] }] });
     expect(canSsh(doc, 'tag:a', 'tag:b', 'ops').verdict).toBe('accept');

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../synth/manifests';
 import { type Outcome, type Problem, environmentCheck, fail, fromProblems, skip } from '../environment-check';
 import { describeObject, field } from '../manifest/objects';
 import { type WantedKind, crdKey } from './crd-catalog';
-import { verdictCache, verdictKey } from '../../build-cache';
+import { isPlainJson, verdictCache, verdictKey } from '../../build-cache';
 
 /** API groups served by Kubernetes itself; anything else is a custom resource. */
 const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
@@ -90,9 +90,10 @@ export const customResourceSchemas = environmentCheck(
         problems.push({ message: `${describeObject(object)}: no CRD for ${group} ${object.kind} in ${catalog.dir}.`, fix: OBTAIN_CRDS_FIX });
         continue;
       }
+      // Only an object JSON holds exactly is remembered by its JSON (src/build-cache/plain-json.ts).
+      const verdict = isPlainJson(object) ? `${crd.schemaId}/${version}/${verdictKey(object)}` : undefined;
       const isServed = crd.versions.some((v) => v.name === version && v.served);
-      const verdict = `${crd.schemaId}/${version}/${verdictKey(object)}`;
-      if (isServed && valid.get(verdict) === true) continue;
+      if (isServed && verdict !== undefined && valid.get(verdict) === true) continue;
       const validate = crd.validator(version);
       if (validate === undefined) {
         const served = crd.versions.filter((v) => v.served).map((v) => v.name).join(', ') || 'none';
@@ -100,7 +101,7 @@ export const customResourceSchemas = environmentCheck(
         continue;
       }
       if (validate(object)) {
-        valid.set(verdict, true);
+        if (verdict !== undefined) valid.set(verdict, true);
         continue;
       }
       const details = withoutBranchErrors(validate.errors ?? []).map((e) => describeError(object, e));
