@@ -24,10 +24,14 @@ export const stableJson = (value: unknown): string => JSON.stringify(value, (_ke
 export const verdictKey = (value: unknown): string => createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 32);
 
 /** The version of an installed package (read from its package.json beside its entry point). */
-export function packageVersion(entry: string, levelsUp: number): string {
-  let dir = path.dirname(require.resolve(entry));
-  for (let i = 0; i < levelsUp; i += 1) dir = path.dirname(dir);
-  return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+export function packageVersion(name: string): string {
+  // The package's own directory on the resolution paths, not `require.resolve(name)`: resolving
+  // through a package's `exports` loads Node's ESM resolver, 5 ms of every run.
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const manifest = path.join(dir, name, 'package.json');
+    if (fs.existsSync(manifest)) return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
+  }
+  throw new Error(`The package ${name} is not installed; run \`npm ci\`.`);
 }
 
 /** A cache in `dir/name.json`, or one that remembers nothing when `dir` is undefined. */

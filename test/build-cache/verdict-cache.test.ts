@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { verdictCache } from '../../src/build-cache';
+import { packageVersion, verdictCache } from '../../src/build-cache';
 
 const dir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'verdicts-'));
 
@@ -32,5 +32,16 @@ describe('verdictCache (remembered verdicts; only ever saves time)', () => {
     cache.set('a', true);
     cache.flush();
     expect(verdictCache<boolean>(undefined, 'example').get('a')).toBeUndefined();
+  });
+});
+
+describe('packageVersion (part of the verdict caches\' names)', () => {
+  test('reads the installed release of a package, also one whose exports hide its package.json', () => {
+    expect(packageVersion('@marcbachmann/cel-js')).toBe(JSON.parse(fs.readFileSync(path.join(__dirname, '../../node_modules/@marcbachmann/cel-js/package.json'), 'utf8')).version);
+    expect(packageVersion('kubernetes-models')).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test('fails for a package that is not installed, saying how to install it', () => {
+    expect(() => packageVersion('no-such-package-anywhere')).toThrow('The package no-such-package-anywhere is not installed; run `npm ci`.');
   });
 });

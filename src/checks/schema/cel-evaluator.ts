@@ -88,7 +88,7 @@ export function cachedEvaluator(cacheDir: string | undefined): CachedEvaluator {
 
 /** The cache's directory also names the library's version, so an upgrade re-evaluates everything. */
 export function verdictCacheDir(cacheDir: string | undefined): string | undefined {
-  return cacheDir === undefined ? undefined : path.join(cacheDir, `cel-${packageVersion('@marcbachmann/cel-js', 1)}`);
+  return cacheDir === undefined ? undefined : path.join(cacheDir, `cel-${packageVersion('@marcbachmann/cel-js')}`);
 }
 
 /** Go's time.ParseDuration syntax, plus the day and week units of the API server's `duration` format (kube-openapi strfmt). */

@@ -62,7 +62,7 @@ export const coreObjectSchemas = environmentCheck(
   ({ objects, input }): Outcome => {
     const core = objects.filter((o) => !isCustomResource(o));
     const cacheDir = input.crds.status === 'loaded' && input.crds.cacheDir !== undefined
-      ? path.join(input.crds.cacheDir, `kubernetes-models-${packageVersion('kubernetes-models', 0)}`) : undefined;
+      ? path.join(input.crds.cacheDir, `kubernetes-models-${packageVersion('kubernetes-models')}`) : undefined;
     const cache = verdictCache<ErrorObject[] | null>(cacheDir, 'core-verdicts');
     const problems = core.flatMap((object): Problem[] => {
       const key = verdictKey(object);
