@@ -203,9 +203,9 @@ interface OrderedSshRule {
  * What the evaluator read from one document, with the parts it read it from. A query loop
  * asks about one document thousands of times (the tests, the reachability matrix, the
  * isolation proof), and reading every port entry and matching every rule's sources again for
- * each question was most of the synthesis. Read again when any part it depends on was
- * replaced or a rule list changed; rules are never edited in place (compose.ts only appends
- * whole rules, and builds groups and hosts before anything is evaluated).
+ * each question was most of the synthesis. It is kept only within one bulk evaluation, which
+ * edits nothing (see documentTable); even there it is read again when a part it depends on
+ * was replaced or a rule list changed.
  */
 interface ReadDocument {
   readonly grants: PolicyDocument['grants'];
