@@ -44,10 +44,18 @@ export async function runStack(env: EnvironmentConfig, options: StackRunOptions 
   return { ...run, model, ...lookups(run.resources) };
 }
 
-/** What the tailnet holds once every environment on it deployed this commit, signed with the test keys. */
+/**
+ * What the tailnet holds once every environment on it deployed this commit, signed with the
+ * test keys. A pure function of its arguments, which the stack tests ask for again and again
+ * (each answer plans every environment's write): remembered per test file, by content.
+ */
 export function steadyState(model: Model, tailnet: string, live = ''): string {
-  return policyFromCode(model, tailnet, live, testKey);
+  const key = JSON.stringify([model, tailnet, live]);
+  let state = STEADY_STATES.get(key);
+  if (state === undefined) STEADY_STATES.set(key, (state = policyFromCode(model, tailnet, live, testKey)));
+  return state;
 }
+const STEADY_STATES = new Map<string, string>();
 
 function lookups(resources: readonly RecordedResource[]) {
   const ofType = (type: string): RecordedResource[] => resources.filter((r) => r.type === type);
