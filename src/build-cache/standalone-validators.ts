@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { ValidateFunction } from 'ajv';
+import { writeAtomically } from './files';
 
 // Standalone validators require ajv's runtime helpers; they resolve from this project.
 const runtimeRequire = createRequire(__filename);
@@ -50,12 +51,6 @@ function v8Flags(): string {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
   return h.toString(16).padStart(8, '0');
-}
-
-function writeAtomically(file: string, content: string | Buffer): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, content);
-  fs.renameSync(temporary, file);
 }
 
 /** A cache file's content, or undefined when it is absent or unreadable (e.g. removed by a concurrent run). */

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomically } from './files';
 
 const MAX_ENTRIES = 2000;
 
@@ -67,9 +68,7 @@ export function verdictCache<T>(dir: string | undefined, name: string): VerdictC
         fs.mkdirSync(dir, { recursive: true });
         const merged = { ...load(), ...used };
         // Verdicts of values long gone only take room: past a bound, keep this run's.
-        const temporary = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(temporary, JSON.stringify(Object.keys(merged).length > MAX_ENTRIES ? used : merged));
-        fs.renameSync(temporary, file);
+        writeAtomically(file, JSON.stringify(Object.keys(merged).length > MAX_ENTRIES ? used : merged));
         stored = merged;
         dirty = false;
       } catch {

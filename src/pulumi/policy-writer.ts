@@ -427,17 +427,10 @@ function composeValues(live: RawPolicy, liveEntries: readonly PolicyEntry[], own
     values.add(key);
   };
   for (const entry of desired) {
-    if (entry.kind === 'element') {
-      const list = (Array.isArray(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = [])) as unknown[];
-      addOnce(list, entry.value, () => list.push(structuredClone(entry.value)));
-    } else if (entry.kind === 'member') {
-      const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown[]>;
-      const list = Array.isArray(map[entry.key!]) ? map[entry.key!]! : (map[entry.key!] = []);
-      addOnce(list, entry.value, () => list.push(entry.value));
-    } else if (entry.kind === 'key') {
-      const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown>;
-      map[entry.key!] = structuredClone(entry.value);
-    } else doc[entry.section] = structuredClone(entry.value);
+    const place = placeOf(doc, entry);
+    if (entry.kind === 'element') addOnce(place as unknown[], entry.value, () => (place as unknown[]).push(structuredClone(entry.value)));
+    else if (entry.kind === 'member') addOnce(place as unknown[], entry.value, () => (place as unknown[]).push(entry.value));
+    else (place as Record<string, unknown>)[entry.kind === 'key' ? entry.key! : entry.section] = structuredClone(entry.value);
   }
   return doc;
 }
@@ -595,18 +588,22 @@ function edit(text: string, path: (string | number)[], value: unknown, isArrayIn
  */
 function setEntry(text: string, entry: PolicyEntry, doc: RawPolicy): string {
   const edited = setEntryText(text, entry, doc);
-  if (entry.kind === 'member') {
-    const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown>;
-    const list = Array.isArray(map[entry.key!]) ? map[entry.key!] as unknown[] : (map[entry.key!] = []) as unknown[];
-    list.push(entry.value);
-  } else if (entry.kind === 'element') {
-    ((Array.isArray(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = [])) as unknown[]).push(entry.value);
-  } else if (entry.kind === 'key') {
-    ((isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown>)[entry.key!] = entry.value;
-  } else {
-    doc[entry.section] = entry.value;
-  }
+  const place = placeOf(doc, entry);
+  if (entry.kind === 'element' || entry.kind === 'member') (place as unknown[]).push(entry.value);
+  else (place as Record<string, unknown>)[entry.kind === 'key' ? entry.key! : entry.section] = entry.value;
   return edited;
+}
+
+/**
+ * Where an entry goes in a document, made when missing: its list (an element's section, a
+ * member's tag list), its section's map (a key), or the document itself (a whole section).
+ */
+function placeOf(doc: RawPolicy, entry: PolicyEntry): unknown[] | Record<string, unknown> {
+  if (entry.kind === 'section') return doc;
+  if (entry.kind === 'element') return (Array.isArray(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = [])) as unknown[];
+  const map = (isRecord(doc[entry.section]) ? doc[entry.section] : (doc[entry.section] = {})) as Record<string, unknown>;
+  if (entry.kind === 'key') return map;
+  return (Array.isArray(map[entry.key!]) ? map[entry.key!] : (map[entry.key!] = [])) as unknown[];
 }
 
 function setEntryText(text: string, entry: PolicyEntry, doc: RawPolicy): string {
