@@ -16,11 +16,11 @@ module.exports = {
   // Jest's default (cores − 1) is one worker on the 2-core CI machine; two cut the suite from
   // about 31 s to 19 s there, because most suites wait on esbuild/git/child processes.
   maxWorkers: 2,
-  // A worker keeps what earlier test files left reachable (a module registry whose listeners sit
-  // on the shared \`process\`, such as the 'exit' handler of @pulumi/pulumi/runtime/debuggable.js), so its heap grew to about
-  // 750 MB over the suite and collections slowed every later file. A worker past 250 MB after a
-  // file is replaced: the suite fell from 56–65 s to 45 s (180 MB: the same; 120 MB: 49 s, the
-  // restarts start to cost). Jest documents the option as the remedy for such leaks
-  // (https://jestjs.io/docs/configuration#workeridlememorylimit-numberstring).
+  // A worker keeps what earlier test files left reachable (module registries held by listeners
+  // on the shared `process`, such as the 'exit' handler of @pulumi/pulumi/runtime/debuggable.js),
+  // so its heap grew to about 750 MB over the suite and collections slowed every later file. A
+  // worker past 250 MB after a file is replaced: the suite fell from 56–65 s to 45 s (180 MB: the
+  // same; 120 MB: 49 s, the restarts start to cost). Jest documents the option as the remedy for
+  // such leaks (https://jestjs.io/docs/configuration#workeridlememorylimit-numberstring).
   workerIdleMemoryLimit: '250MB',
 };
