@@ -16,11 +16,14 @@ module.exports = {
   // Jest's default (cores − 1) is one worker on the 2-core CI machine; two cut the suite from
   // about 31 s to 19 s there, because most suites wait on esbuild/git/child processes.
   maxWorkers: 2,
-  // A worker keeps what earlier test files left reachable (module registries held by listeners
-  // on the shared `process`, such as the 'exit' handler of @pulumi/pulumi/runtime/debuggable.js),
-  // so its heap grew to about 750 MB over the suite and collections slowed every later file. A
-  // worker past 250 MB after a file is replaced: the suite fell from 56–65 s to 45 s (180 MB: the
-  // same; 120 MB: 49 s, the restarts start to cost). Jest documents the option as the remedy for
-  // such leaks (https://jestjs.io/docs/configuration#workeridlememorylimit-numberstring).
+  // A worker keeps what earlier test files left reachable, so its heap grew to about 750 MB over
+  // the suite and every later file ran slower. Two holders found: the inspector session with the
+  // debugger on that @pulumi/pulumi opens to serialize a dynamic provider and never closes
+  // (runtime/closure/v8Hooks.js; one per file, and each later script is reported to all of
+  // them), and listeners on the shared `process` (the 'exit' handler of runtime/debuggable.js).
+  // A worker past 250 MB after a file is replaced: the suite fell from 56–65 s to 45 s (180 MB:
+  // the same; 120 MB: 49 s, the restarts start to cost). Closing the sessions after each file
+  // instead measured the same, with the heap still growing. Jest documents the option as the
+  // remedy for such leaks (https://jestjs.io/docs/configuration#workeridlememorylimit-numberstring).
   workerIdleMemoryLimit: '250MB',
 };
