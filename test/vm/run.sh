@@ -40,8 +40,8 @@ esac
 
 # Most bats time is spent inside bounded waits (sleeping), so tests run concurrently when
 # GNU parallel is there (.ci/run installs it); without it they run one by one. 16 at once:
-# the 94 tests' waits add up to about 85 s, the longest is 7 s, and the forks and jq calls
-# use about 26 s of CPU; 8 jobs took 20 s on 2 cores, 16 take 17.5 s, 32 no less.
+# measured with 94 tests, which take about 85 s one after another (the longest 7 s) and use
+# about 26 s of CPU (forks, jq), 8 jobs took 20 s on 2 cores, 16 take 17.5 s, 32 no less.
 bats_jobs=()
 if command -v parallel >/dev/null; then bats_jobs=(--jobs 16); fi
 step "bats" bats "${bats_jobs[@]}" test/vm
