@@ -13,12 +13,15 @@ import * as pulumi from '@pulumi/pulumi';
 import { canonicalJson } from '../tailnet/attribution';
 import { RESOURCE_TYPES } from './guard-rails';
 import { type PolicyWrite, PolicyWriteError, type WriteIntent, planPolicyWrite } from './policy-writer';
-import { type ApiCredentials, type Fetch, type PolicyApi, TailscaleApi, TailscaleApiError, readModifyWrite } from './tailscale-api';
+import { type ApiCredentials, type Fetch, type OAuthClientCredentials, type PolicyApi, TailscaleApi, TailscaleApiError, readModifyWrite } from './tailscale-api';
 
-/** How the provider authenticates: the token variable is read when it runs, never stored. */
+/**
+ * How the provider authenticates: a federated identity's token is read from its variable when
+ * the provider runs, never stored; an OAuth client is passed to the API as it is.
+ */
 export type ProviderAuth =
   | { readonly kind: 'federated'; readonly clientId: string; readonly tokenVariable: string }
-  | { readonly kind: 'oauth-client'; readonly clientId: string; readonly clientSecret: string };
+  | OAuthClientCredentials;
 
 export interface PolicyDocumentInputs {
   /** The tailnet's ID, as the API names it. */

@@ -18,9 +18,12 @@ export type Fetch = (url: string, init: { method: string; headers: Record<string
   text(): Promise<string>;
 }>;
 
+/** An OAuth client: the provider's configuration holds it as the API takes it. */
+export interface OAuthClientCredentials { readonly kind: 'oauth-client'; readonly clientId: string; readonly clientSecret: string }
+
 export type ApiCredentials =
   | { readonly kind: 'federated'; readonly clientId: string; readonly idToken: string }
-  | { readonly kind: 'oauth-client'; readonly clientId: string; readonly clientSecret: string };
+  | OAuthClientCredentials;
 
 export interface LivePolicy {
   readonly hujson: string;
